@@ -1,0 +1,53 @@
+package tables
+
+import "time"
+
+// Config is syncd.yaml: the named connections, where the table declarations
+// live, the defaults every declaration inherits, and the process settings.
+type Config struct {
+	Connections map[string]Connection `koanf:"connections"`
+	// Target is the connection a declaration writes to when it names none.
+	Target    string   `koanf:"target"`
+	TablesDir string   `koanf:"tables_dir"`
+	Defaults  Defaults `koanf:"defaults"`
+	Log       Log      `koanf:"log"`
+
+	// File is the path the config was loaded from. Not read from YAML.
+	File string `koanf:"-"`
+}
+
+// Connection is one named database. DSN is secret: print it only through
+// RedactDSN.
+type Connection struct {
+	Driver string `koanf:"driver"`
+	DSN    string `koanf:"dsn"`
+	// DSNFile, when set, names a file holding the DSN (a mounted secret),
+	// so no password sits in YAML. LoadConfig resolves it against the
+	// config file's directory and reads it into DSN.
+	DSNFile string `koanf:"dsn_file"`
+}
+
+// Drivers a connection may name. A target must be DriverMySQL (MariaDB is
+// reached with the same driver).
+const (
+	DriverSQLServer = "sqlserver"
+	DriverMySQL     = "mysql"
+	DriverPostgres  = "postgres"
+)
+
+// Defaults are the values a declaration takes for the fields it leaves out.
+type Defaults struct {
+	Schedule  string        `koanf:"schedule"`
+	BatchSize int           `koanf:"batch_size"`
+	Settle    time.Duration `koanf:"settle"`
+	Overlap   time.Duration `koanf:"overlap"`
+	OnBadRows string        `koanf:"on_bad_rows"`
+	Timeout   time.Duration `koanf:"timeout"`
+}
+
+// Log chooses the log level and format ("json", "console", or "auto":
+// console on a terminal, JSON otherwise).
+type Log struct {
+	Level  string `koanf:"level"`
+	Format string `koanf:"format"`
+}

@@ -1,0 +1,93 @@
+package tables
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// scheduleAllowed says what a schedule may be, for messages.
+const scheduleAllowed = `"@every D" with D at least 1s, @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually, ` +
+	`or a 5-field cron line like "*/5 * * * *"`
+
+// descriptors are the cron shorthands a schedule may use.
+var descriptors = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+// run returns the settings a Table shares with Defaults.
+func (t Table) run() Defaults {
+	return Defaults{
+		Schedule:  t.Schedule,
+		BatchSize: t.BatchSize,
+		Settle:    t.Settle,
+		Overlap:   t.Overlap,
+		OnBadRows: t.OnBadRows,
+		Timeout:   t.Timeout,
+	}
+}
+
+// setRun sets the settings a Table shares with Defaults.
+func (t *Table) setRun(d Defaults) {
+	t.Schedule, t.BatchSize, t.Settle = d.Schedule, d.BatchSize, d.Settle
+	t.Overlap, t.OnBadRows, t.Timeout = d.Overlap, d.OnBadRows, d.Timeout
+}
+
+// orBuiltin fills the fields of d where zero is never valid with the
+// built-in defaults, so a Config made in code without Defaults still
+// works. Settle and Overlap may be zero by choice and stay.
+func (d Defaults) orBuiltin() Defaults {
+	b := builtinDefaults()
+	d.Schedule = cmp.Or(d.Schedule, b.Schedule)
+	d.BatchSize = cmp.Or(d.BatchSize, b.BatchSize)
+	d.OnBadRows = cmp.Or(d.OnBadRows, b.OnBadRows)
+	d.Timeout = cmp.Or(d.Timeout, b.Timeout)
+	return d
+}
+
+// checkRun checks the settings a Table shares with Defaults; prefix is
+// "defaults." for syncd.yaml and "" for a declaration.
+func checkRun(p *problems, prefix string, r Defaults) {
+	if r.Schedule == "" {
+		p.addf(prefix+"schedule", "%w (allowed: %s)", ErrMissing, scheduleAllowed)
+	} else if err := parseSchedule(r.Schedule); err != nil {
+		p.addf(prefix+"schedule", "%w %q: %v (allowed: %s)", ErrBadValue, r.Schedule, err, scheduleAllowed)
+	}
+	if r.BatchSize < MinBatchSize || r.BatchSize > MaxBatchSize {
+		p.addf(prefix+"batch_size", "%w: %d (allowed: %d to %d)", ErrOutOfRange, r.BatchSize, MinBatchSize, MaxBatchSize)
+	}
+	if r.Settle < 0 {
+		p.addf(prefix+"settle", "%w: %v (allowed: 0s or more)", ErrOutOfRange, r.Settle)
+	}
+	if r.Overlap < 0 {
+		p.addf(prefix+"overlap", "%w: %v (allowed: 0s or more)", ErrOutOfRange, r.Overlap)
+	}
+	if r.Timeout <= 0 {
+		p.addf(prefix+"timeout", "%w: %v (allowed: more than 0s)", ErrOutOfRange, r.Timeout)
+	}
+	checkOneOf(p, prefix+"on_bad_rows", r.OnBadRows, OnBadRowsReject, OnBadRowsFail)
+}
+
+// parseSchedule checks a schedule as the Asynq scheduler will read it
+// (robfig/cron's standard parser), but stricter: no intervals under a
+// second, which cron would round up, and no CRON_TZ= prefix.
+func parseSchedule(s string) error {
+	if d, ok := strings.CutPrefix(s, "@every "); ok {
+		iv, err := time.ParseDuration(d)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration", d)
+		}
+		if iv < time.Second {
+			return fmt.Errorf("interval %v is under 1s", iv)
+		}
+	} else if strings.HasPrefix(s, "@") && !slices.Contains(descriptors, s) {
+		return errors.New("unknown shorthand")
+	} else if n := len(strings.Fields(s)); !strings.HasPrefix(s, "@") && n != 5 {
+		return fmt.Errorf("%d fields, want 5 (minute hour day-of-month month day-of-week)", n)
+	}
+	_, err := cron.ParseStandard(s)
+	return err
+}

@@ -1,0 +1,73 @@
+// Package tables holds the declarations of the tables syncd keeps in step:
+// their Go types, loading them from YAML with koanf, defaults and
+// validation. It knows nothing of databases, queues or loggers.
+package tables
+
+import "time"
+
+// Table is one declared table: where its rows come from, where they go, and
+// how often. Name is unique; it is the Asynq task id and the state key.
+type Table struct {
+	Name      string        `koanf:"name"`
+	Source    Source        `koanf:"source"`
+	Target    Target        `koanf:"target"`
+	Schedule  string        `koanf:"schedule"`
+	BatchSize int           `koanf:"batch_size"`
+	Settle    time.Duration `koanf:"settle"`
+	Overlap   time.Duration `koanf:"overlap"`
+	OnBadRows string        `koanf:"on_bad_rows"`
+	Timeout   time.Duration `koanf:"timeout"`
+
+	// File is the path the declaration was loaded from; every validation
+	// message starts with it. Not read from YAML.
+	File string `koanf:"-"`
+}
+
+// Source says which rows to read. Exactly one of Table and Query is set.
+type Source struct {
+	Connection string   `koanf:"connection"`
+	Table      string   `koanf:"table"`
+	Query      string   `koanf:"query"`
+	Key        []string `koanf:"key"`
+	Cursor     string   `koanf:"cursor"`
+	Where      string   `koanf:"where"`
+	// CursorClock names the clock that fills the cursor column, and so the
+	// clock the upper bound of a run is read from: "local" (the source
+	// server's own wall clock, the default) or "utc".
+	CursorClock string `koanf:"cursor_clock"`
+}
+
+// Target says where the rows go. Columns maps a target column to the source
+// column it takes its value from; when empty, every source column goes to
+// the target column of the same name.
+type Target struct {
+	Connection string            `koanf:"connection"`
+	Table      string            `koanf:"table"`
+	Columns    map[string]string `koanf:"columns"`
+}
+
+// Values of Table.OnBadRows.
+const (
+	OnBadRowsReject = "reject"
+	OnBadRowsFail   = "fail"
+)
+
+// Values of Source.CursorClock.
+const (
+	ClockLocal = "local"
+	ClockUTC   = "utc"
+)
+
+// Defaults and limits of a declaration.
+const (
+	DefaultBatchSize = 2000
+	MinBatchSize     = 1
+	MaxBatchSize     = 100000
+	DefaultSettle    = 5 * time.Second
+	DefaultSchedule  = "@every 1m"
+	DefaultTimeout   = 30 * time.Minute
+)
+
+// IsQuery reports whether the source is a SELECT used as a derived table
+// rather than a named table.
+func (s Source) IsQuery() bool { return s.Query != "" }
