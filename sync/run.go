@@ -1,0 +1,183 @@
+package datasync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/syncd/syncd/tables"
+)
+
+// Log field names, the same in every line syncd writes.
+const (
+	FieldTable   = "table"
+	FieldRunID   = "run_id"
+	FieldCursor  = "cursor"
+	FieldRows    = "rows"
+	FieldPage    = "page"
+	FieldTrigger = "trigger"
+)
+
+// Triggers of a run, as the run log records them.
+const (
+	TriggerManual   = "manual"
+	TriggerSchedule = "schedule"
+	TriggerRewind   = "rewind"
+	TriggerFull     = "full"
+)
+
+// Options are the inputs of one run.
+type Options struct {
+	Table   tables.Table
+	Source  Source
+	Target  Target
+	Mapping Mapping
+	Trigger string
+	Logger  zerolog.Logger
+	// AfterPage, when set, is called after each committed page with its
+	// number (from 1); an error stops the run there. Tests use it to stop a
+	// run between pages as a crash would.
+	AfterPage func(page int) error
+}
+
+// Run syncs one table once: it claims the table, reads every source row
+// after the stored position up to the run's upper bound in pages, and has
+// the target write each page together with the new position. Page N+1 is
+// read while page N is written. On any error the target is left at the
+// last committed page boundary with a matching position.
+func Run(ctx context.Context, o Options) (RunRecord, error) {
+	rec := RunRecord{Table: o.Table.Name, Trigger: o.Trigger, Started: time.Now()}
+	st, err := o.Target.Claim(ctx, o.Table.Name)
+	if err != nil {
+		return rec, fmt.Errorf("claim %s: %w", o.Table.Name, err)
+	}
+	rec.CursorBefore, rec.CursorAfter = st.Position, st.Position
+	if rec.ID, err = o.Target.StartRun(ctx, rec); err != nil {
+		return rec, fmt.Errorf("record start of run of %s: %w", o.Table.Name, err)
+	}
+	log := o.Logger.With().Str(FieldTable, o.Table.Name).Int64(FieldRunID, rec.ID).Logger()
+	err = run(ctx, o, st, &rec, log)
+	rec.Ended = time.Now()
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	// The run's own context may be what ended it; its log line still goes in.
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if ferr := o.Target.FinishRun(finishCtx, rec); ferr != nil && err == nil {
+		err = fmt.Errorf("record end of run of %s: %w", o.Table.Name, ferr)
+	}
+	logRun(log, rec, err)
+	return rec, err
+}
+
+func logRun(log zerolog.Logger, rec RunRecord, err error) {
+	ev := log.Info()
+	if err != nil {
+		ev = log.Error().Err(err)
+	}
+	ev.Str(FieldTrigger, rec.Trigger).Int64(FieldRows, rec.Read).
+		Int64("inserted", rec.Inserted).Int64("updated", rec.Updated).Int64("unchanged", rec.Unchanged).
+		Int("pages", rec.Pages).Dur("duration", rec.Ended.Sub(rec.Started)).
+		Str("cursor_before", rec.CursorBefore.String()).Str(FieldCursor, rec.CursorAfter.String()).
+		Msg("run finished")
+}
+
+// run is the page loop of Run.
+func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger) error {
+	hi, err := o.Source.UpperBound(ctx, o.Table.Settle)
+	if err != nil {
+		return err
+	}
+	if hi == nil {
+		return nil // an empty source: nothing to read, nothing to bound
+	}
+	start := withOverlap(st.Position, o.Table.Overlap)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := readPages(ctx, o.Source, start, hi, o.Table.BatchSize, o.Mapping)
+	for p := range pages {
+		if p.err != nil {
+			return p.err
+		}
+		if err := writePage(ctx, o, st, p, rec, log); err != nil {
+			return err
+		}
+		if o.AfterPage != nil {
+			if err := o.AfterPage(rec.Pages); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord, log zerolog.Logger) error {
+	out := make([]Row, len(p.rows))
+	for i, r := range p.rows {
+		out[i] = o.Mapping.Project(r)
+	}
+	ws, err := o.Target.WritePage(ctx, st, out, p.last)
+	if err != nil {
+		return fmt.Errorf("write page %d of %s: %w", rec.Pages+1, o.Table.Name, err)
+	}
+	rec.Pages++
+	rec.Read += int64(len(p.rows))
+	rec.WriteStats = rec.WriteStats.Add(ws)
+	rec.CursorAfter = p.last
+	log.Debug().Int(FieldPage, rec.Pages).Int(FieldRows, len(p.rows)).Str(FieldCursor, p.last.String()).Msg("page written")
+	return nil
+}
+
+// withOverlap moves a time position back by overlap, inclusive, so that the
+// run re-reads that much behind the cursor.
+func withOverlap(p Position, overlap time.Duration) Position {
+	t, ok := p.Cursor.(time.Time)
+	if !ok || overlap <= 0 {
+		return p
+	}
+	return Position{Cursor: t.Add(-overlap)}
+}
+
+// page is one read page, or the error that ended reading.
+type page struct {
+	rows []Row
+	last Position
+	err  error
+}
+
+// readPages reads pages in a goroutine of its own, one page ahead of the
+// writer: the channel holds one page, so memory stays bounded by about
+// three pages whatever the table's size. It closes the channel after the
+// last page or the first error.
+func readPages(ctx context.Context, src Source, pos Position, hi any, limit int, m Mapping) <-chan page {
+	out := make(chan page, 1)
+	go func() {
+		defer close(out)
+		for {
+			rows, err := src.ReadPage(ctx, pos, hi, limit)
+			if err == nil && len(rows) == 0 {
+				return
+			}
+			p := page{rows: rows, err: err}
+			if err == nil {
+				pos = m.PositionOf(rows[len(rows)-1])
+				p.last = pos
+			}
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(rows) < limit {
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// IsFenced reports whether err says another run of the table took over.
+func IsFenced(err error) bool { return errors.Is(err, ErrFenced) }

@@ -1,0 +1,74 @@
+package datasync
+
+import (
+	"context"
+	"time"
+)
+
+// Column is a source column as the source reports it.
+type Column struct {
+	Name string
+	// DatabaseType is the driver's upper-case type name (DATETIME2,
+	// NUMERIC, VARCHAR...), which decides how values are converted and how
+	// a cursor or key value is bound as a parameter.
+	DatabaseType string
+}
+
+// Row is one row's values in portable form, in the order of the columns it
+// was read with: nil, int64, uint64, float64, string (also exact decimals
+// and canonical GUIDs), []byte, or time.Time (wall clock in UTC for types
+// without a zone, the instant in UTC for types with one).
+type Row []any
+
+// Source reads the rows of one declared table.
+//
+// Every method is a short read with no transaction held open between calls,
+// so any call may be retried.
+type Source interface {
+	// Columns returns the columns every Row of ReadPage holds, in order. It
+	// includes the key and cursor columns.
+	Columns() []Column
+
+	// UpperBound returns the highest cursor value a run started now may
+	// read: for time cursors the source's own clock minus settle, for
+	// integer cursors the largest value present. A run never reads past it,
+	// so rows of transactions still open in the source wait for a later run.
+	// It returns nil when the source holds no rows to bound.
+	UpperBound(ctx context.Context, settle time.Duration) (any, error)
+
+	// ReadPage returns at most limit rows that come after pos in (cursor,
+	// key) order and whose cursor is at most hi, ordered by cursor then key.
+	// Fewer than limit rows means there are no more.
+	ReadPage(ctx context.Context, pos Position, hi any, limit int) ([]Row, error)
+
+	// Close releases the source's connections.
+	Close() error
+}
+
+// TableInfo is what a database's catalog says of a table.
+type TableInfo struct {
+	Columns []ColumnInfo
+	Indexes []Index
+}
+
+// ColumnInfo is one column in a catalog.
+type ColumnInfo struct {
+	Name     string
+	Type     string
+	Nullable bool
+}
+
+// Index is one index in a catalog, its columns in index order.
+type Index struct {
+	Name    string
+	Primary bool
+	Unique  bool
+	Columns []string
+}
+
+// Describer is implemented by sources and targets that can read their
+// table's catalog; syncd check --connect uses it. A source declared with a
+// query has no catalog and does not implement it.
+type Describer interface {
+	Describe(ctx context.Context) (TableInfo, error)
+}

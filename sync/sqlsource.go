@@ -1,0 +1,334 @@
+package datasync
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/syncd/syncd/tables"
+)
+
+// SQLSource is a Source over database/sql, shaped by a Dialect. Each page
+// is one statement outside any transaction, at the connection's default
+// isolation (never READ UNCOMMITTED or NOLOCK).
+type SQLSource struct {
+	db      *sql.DB
+	d       Dialect
+	table   tables.Table
+	from    string
+	cols    []column
+	conv    []func(any) (any, error)
+	cursor  column
+	keys    []column
+	selects string
+}
+
+// NewSQLSource prepares reading table t from db: it learns the source's
+// columns with a query that returns no rows and checks that every column
+// the declaration uses exists. db stays the caller's to close.
+func NewSQLSource(ctx context.Context, db *sql.DB, d Dialect, t tables.Table) (*SQLSource, error) {
+	from, err := SourceFrom(d, t.Source)
+	if err != nil {
+		return nil, err
+	}
+	all, err := probe(ctx, db, from, sourceName(t))
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := d.(ColumnRefiner); ok {
+		if all, err = r.RefineColumns(ctx, db, from, all); err != nil {
+			return nil, fmt.Errorf("read column types of %s: %w", sourceName(t), err)
+		}
+	}
+	return NewSQLSourceWithColumns(db, d, t, all)
+}
+
+// NewSQLSourceWithColumns is NewSQLSource for a source whose columns are
+// already known (all, in the source's order); it reads nothing. The
+// dialects' golden tests build their statements with it and a nil db.
+func NewSQLSourceWithColumns(db *sql.DB, d Dialect, t tables.Table, all []Column) (*SQLSource, error) {
+	from, err := SourceFrom(d, t.Source)
+	if err != nil {
+		return nil, err
+	}
+	s := &SQLSource{db: db, d: d, table: t, from: from}
+	if err := s.pick(all); err != nil {
+		return nil, err
+	}
+	if c, ok := d.(CursorChecker); ok {
+		if err := c.CheckCursor(s.cursor.Column); err != nil {
+			return nil, fmt.Errorf("%s: source.cursor: %s: %w", t.Name, t.Source.Cursor, err)
+		}
+	}
+	return s, nil
+}
+
+// SourceFrom returns the FROM item of a source: the quoted table, or the
+// declared query as a derived table.
+func SourceFrom(d Dialect, src tables.Source) (string, error) {
+	if src.IsQuery() {
+		return "(" + src.Query + ") syncd_src", nil
+	}
+	id, err := tables.ParseIdent(src.Table, 3)
+	if err != nil {
+		return "", fmt.Errorf("source.table: %w", err)
+	}
+	return d.Quote(id), nil
+}
+
+// probe returns the columns of the source in their declared order.
+func probe(ctx context.Context, db *sql.DB, from, name string) ([]Column, error) {
+	rows, err := db.QueryContext(ctx, "SELECT * FROM "+from+" WHERE 1=0")
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", name, err)
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, fmt.Errorf("read columns of %s: %w", name, err)
+	}
+	cols := make([]Column, len(types))
+	for i, ct := range types {
+		cols[i] = Column{Name: ct.Name(), DatabaseType: strings.ToUpper(ct.DatabaseTypeName())}
+	}
+	return cols, rows.Err()
+}
+
+// pick chooses the columns to read: the mapped ones (all when the
+// declaration maps none), the key and the cursor.
+func (s *SQLSource) pick(all []Column) error {
+	want := SourceColumns(s.table, all)
+	byName := make(map[string]Column, len(all))
+	for _, c := range all {
+		byName[c.Name] = c
+	}
+	for _, c := range all { // a case-insensitive match where no exact one exists
+		if _, ok := byName[strings.ToLower(c.Name)]; !ok {
+			byName[strings.ToLower(c.Name)] = c
+		}
+	}
+	var missing []string
+	quoted := make([]string, 0, len(want))
+	for _, name := range want {
+		c, ok := byName[name]
+		if !ok {
+			c, ok = byName[strings.ToLower(name)]
+		}
+		if !ok {
+			missing = append(missing, name)
+			continue
+		}
+		if err := s.addColumn(c); err != nil {
+			return err
+		}
+		quoted = append(quoted, s.cols[len(s.cols)-1].quoted)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s: columns %s not found (has: %s)", s.name(), strings.Join(missing, ", "), columnNames(all))
+	}
+	s.selects = strings.Join(quoted, ", ")
+	return s.findKeyAndCursor()
+}
+
+func (s *SQLSource) addColumn(c Column) error {
+	conv, err := s.d.Converter(c)
+	if err != nil {
+		return fmt.Errorf("%s: column %s: %w", s.name(), c.Name, err)
+	}
+	id, err := tables.ParseIdent(c.Name, 1)
+	if err != nil {
+		// Names the source reports are quoted as one part whatever they hold.
+		id = tables.Ident{Parts: []string{c.Name}}
+	}
+	s.cols = append(s.cols, column{Column: c, quoted: s.d.Quote(id)})
+	s.conv = append(s.conv, conv)
+	return nil
+}
+
+func (s *SQLSource) findKeyAndCursor() error {
+	idx := ColumnIndex(s.Columns())
+	i, ok := idx.Find(s.table.Source.Cursor)
+	if !ok {
+		return fmt.Errorf("%s: cursor column %s not found", s.name(), s.table.Source.Cursor)
+	}
+	s.cursor = s.cols[i]
+	for _, k := range s.table.Source.Key {
+		i, ok := idx.Find(k)
+		if !ok {
+			return fmt.Errorf("%s: key column %s not found", s.name(), k)
+		}
+		s.keys = append(s.keys, s.cols[i])
+	}
+	return nil
+}
+
+// Columns implements Source.
+func (s *SQLSource) Columns() []Column {
+	out := make([]Column, len(s.cols))
+	for i, c := range s.cols {
+		out[i] = c.Column
+	}
+	return out
+}
+
+// UpperBound implements Source.
+func (s *SQLSource) UpperBound(ctx context.Context, settle time.Duration) (any, error) {
+	q, clocked := s.d.UpperBoundQuery(s.cursor.Column, s.table.Source.CursorClock)
+	if q == "" {
+		q = "SELECT MAX(" + s.cursor.quoted + ") FROM " + s.from + s.whereSuffix(" WHERE ")
+	}
+	var raw any
+	if err := s.db.QueryRowContext(ctx, q).Scan(&raw); err != nil {
+		return nil, fmt.Errorf("read upper bound of %s: %w", s.name(), err)
+	}
+	i := ColumnIndex(s.Columns()).must(s.cursor.Name)
+	v, err := s.conv[i](raw)
+	if err != nil || v == nil || !clocked {
+		return v, err
+	}
+	t, ok := v.(time.Time)
+	if !ok {
+		return nil, fmt.Errorf("read upper bound of %s: clock gave %T, not a time", s.name(), v)
+	}
+	return t.Add(-settle), nil
+}
+
+// ReadPage implements Source.
+func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit int) ([]Row, error) {
+	q, args, err := s.pageQuery(pos, hi, limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+	}
+	defer rows.Close()
+	page := make([]Row, 0, limit)
+	for rows.Next() {
+		r, err := s.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+		}
+		page = append(page, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+	}
+	return page, nil
+}
+
+// PageQuery returns the statement and parameters ReadPage runs; exported
+// for the dialects' golden tests.
+func (s *SQLSource) PageQuery(pos Position, hi any, limit int) (string, []any, error) {
+	return s.pageQuery(pos, hi, limit)
+}
+
+func (s *SQLSource) pageQuery(pos Position, hi any, limit int) (string, []any, error) {
+	if pos.Key != nil && len(pos.Key) != len(s.keys) {
+		return "", nil, fmt.Errorf("%s: stored position has a key of %d columns, the declaration %d: re-sync the table from scratch", s.name(), len(pos.Key), len(s.keys))
+	}
+	p := &params{d: s.d}
+	bind := func(c column, v any) (any, error) { return s.d.Bind(c.Column, v) }
+	where, err := pageWhere(p, bind, s.cursor, s.keys, pos, hi)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: bind position %s: %w", s.name(), pos, err)
+	}
+	if w := s.whereSuffix(""); w != "" {
+		if where != "" {
+			where += " AND "
+		}
+		where += w
+	}
+	if where == "" {
+		where = "1=1"
+	}
+	order := []string{s.cursor.quoted}
+	for _, k := range s.keys {
+		order = append(order, k.quoted)
+	}
+	lim := p.add(int64(limit))
+	return s.d.SelectPage(s.selects, s.from, where, strings.Join(order, ", "), lim), p.vals, nil
+}
+
+// whereSuffix returns the declared filter, parenthesised, after prefix.
+func (s *SQLSource) whereSuffix(prefix string) string {
+	if s.table.Source.Where == "" {
+		return ""
+	}
+	return prefix + "(" + s.table.Source.Where + ")"
+}
+
+func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
+	raw := make([]any, len(s.cols))
+	ptrs := make([]any, len(s.cols))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	for i, v := range raw {
+		c, err := s.conv[i](v)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", s.cols[i].Name, err)
+		}
+		raw[i] = c
+	}
+	return Row(raw), nil
+}
+
+// Close implements Source. The pool is the caller's, so there is nothing
+// of the source's own to release.
+func (s *SQLSource) Close() error { return nil }
+
+// ErrNoCatalog is returned by Describe for a source declared with a query:
+// a derived table has no catalog entry, and so no indexes to check.
+var ErrNoCatalog = errors.New("a query source has no catalog entry")
+
+// Cataloger is implemented by dialects that can read a table's catalog.
+type Cataloger interface {
+	Describe(ctx context.Context, db *sql.DB, table tables.Ident) (TableInfo, error)
+}
+
+// Describe implements Describer when the dialect is a Cataloger.
+func (s *SQLSource) Describe(ctx context.Context) (TableInfo, error) {
+	c, ok := s.d.(Cataloger)
+	if !ok {
+		return TableInfo{}, fmt.Errorf("%s: dialect cannot read its catalog", s.name())
+	}
+	if s.table.Source.IsQuery() {
+		return TableInfo{}, ErrNoCatalog
+	}
+	id, err := tables.ParseIdent(s.table.Source.Table, 3)
+	if err != nil {
+		return TableInfo{}, err
+	}
+	info, err := c.Describe(ctx, s.db, id)
+	if err != nil {
+		return TableInfo{}, fmt.Errorf("describe %s: %w", s.name(), err)
+	}
+	return info, nil
+}
+
+func (s *SQLSource) name() string { return sourceName(s.table) }
+
+func sourceName(t tables.Table) string {
+	if t.Source.IsQuery() {
+		return "source query of " + t.Name
+	}
+	return t.Source.Table
+}
+
+func columnNames(cols []Column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}

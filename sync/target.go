@@ -1,0 +1,68 @@
+package datasync
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrFenced is returned by Target.WritePage when another run of the table
+// claimed it after this one: the page was rolled back and this run must stop.
+var ErrFenced = errors.New("run superseded by a newer run of the same table")
+
+// State is a table's stored state as a run claimed it.
+type State struct {
+	// Table is the declared table's name.
+	Table string
+	// Version is the fencing version this run holds. Every write is
+	// conditional on it.
+	Version int64
+	// Position is where the previous run stopped; its zero value means no
+	// row has been written yet (an initial load).
+	Position Position
+}
+
+// WriteStats counts what one page did to the target.
+type WriteStats struct {
+	Inserted, Updated, Unchanged int64
+}
+
+// Add sums two counts.
+func (s WriteStats) Add(o WriteStats) WriteStats {
+	return WriteStats{s.Inserted + o.Inserted, s.Updated + o.Updated, s.Unchanged + o.Unchanged}
+}
+
+// RunRecord is one line of the run log.
+type RunRecord struct {
+	ID      int64
+	Table   string
+	Trigger string
+	Started time.Time
+	Ended   time.Time
+	Read    int64
+	WriteStats
+	Pages        int
+	CursorBefore Position
+	CursorAfter  Position
+	Error        string
+}
+
+// Target writes the rows of one declared table and keeps its state.
+type Target interface {
+	// Claim starts a run: it raises the table's fencing version and returns
+	// the stored state under the new version. Any run still holding an
+	// older version can no longer write.
+	Claim(ctx context.Context, table string) (State, error)
+
+	// WritePage upserts rows (in the target's column order) and moves the
+	// table's position to pos, in one transaction, only while st.Version is
+	// still the table's version; otherwise it writes nothing and returns
+	// ErrFenced. A deadlock or lock wait timeout retries the whole
+	// transaction. Writing the same page twice is harmless.
+	WritePage(ctx context.Context, st State, rows []Row, pos Position) (WriteStats, error)
+
+	// StartRun records a run as begun and returns its id; FinishRun
+	// records its end, counts and error.
+	StartRun(ctx context.Context, r RunRecord) (int64, error)
+	FinishRun(ctx context.Context, r RunRecord) error
+}
