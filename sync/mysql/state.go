@@ -1,0 +1,160 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	datasync "github.com/syncd/syncd/sync"
+)
+
+// schema holds the state tables, one migration per schema version. A
+// migration only ever adds; a database at version n runs migrations n+1...
+var schema = []string{
+	// 1: state and run log.
+	`CREATE TABLE IF NOT EXISTS syncd_state (
+		table_name   VARCHAR(64) NOT NULL PRIMARY KEY,
+		cursor_value TEXT NULL COMMENT 'typed text of the last cursor; NULL = initial load',
+		last_key     TEXT NULL COMMENT 'JSON array of typed texts of the last key',
+		version      BIGINT NOT NULL DEFAULT 0 COMMENT 'fencing version: raised by each run',
+		pages        BIGINT NOT NULL DEFAULT 0,
+		paused       TINYINT(1) NOT NULL DEFAULT 0,
+		updated_at   DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+	`CREATE TABLE IF NOT EXISTS syncd_runs (
+		id            BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+		table_name    VARCHAR(64) NOT NULL,
+		` + "`trigger`" + ` VARCHAR(16) NOT NULL,
+		status        VARCHAR(16) NOT NULL COMMENT 'running, ok, failed',
+		version       BIGINT NOT NULL,
+		started_at    DATETIME(6) NOT NULL,
+		ended_at      DATETIME(6) NULL,
+		rows_read     BIGINT NOT NULL DEFAULT 0,
+		rows_inserted BIGINT NOT NULL DEFAULT 0,
+		rows_updated  BIGINT NOT NULL DEFAULT 0,
+		rows_unchanged BIGINT NOT NULL DEFAULT 0,
+		pages         INT NOT NULL DEFAULT 0,
+		cursor_before TEXT NULL,
+		cursor_after  TEXT NULL,
+		error         TEXT NULL,
+		KEY syncd_runs_table (table_name, id)
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+}
+
+// migrations maps a schema version to the statements that reach it.
+var migrations = [][]string{
+	1: schema,
+}
+
+// EnsureSchema creates or upgrades syncd's state tables. It is idempotent
+// and safe to run from several processes at once: a named lock serialises
+// the upgrade.
+func EnsureSchema(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("state tables: %w", err)
+	}
+	defer conn.Close()
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('syncd_schema', 30)").Scan(&got); err != nil || got.Int64 != 1 {
+		return fmt.Errorf("state tables: take lock syncd_schema: %v", errOr(err, "timed out"))
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('syncd_schema')") //nolint:errcheck // released with the connection anyway
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS syncd_schema (version INT NOT NULL) ENGINE=InnoDB"); err != nil {
+		return fmt.Errorf("state tables: %w", err)
+	}
+	var have int
+	err = conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM syncd_schema").Scan(&have)
+	if err != nil {
+		return fmt.Errorf("state tables: read version: %w", err)
+	}
+	if have >= len(migrations) {
+		return nil
+	}
+	for v := have + 1; v < len(migrations); v++ {
+		if err := migrate(ctx, conn, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, conn *sql.Conn, v int) error {
+	for _, q := range migrations[v] {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("state tables: migrate to version %d: %w", v, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO syncd_schema (version) VALUES (?)", v); err != nil {
+		return fmt.Errorf("state tables: record version %d: %w", v, err)
+	}
+	return nil
+}
+
+// SchemaVersion is the version EnsureSchema brings the state tables to.
+func SchemaVersion() int { return len(migrations) - 1 }
+
+func errOr(err error, s string) any {
+	if err != nil {
+		return err
+	}
+	return s
+}
+
+// claim raises the table's fencing version and reads its state in one
+// transaction, so that the state returned is exactly what the new version
+// took over: a page of an older run either committed before (and is in the
+// state) or will find its version stale.
+func claim(ctx context.Context, db *sql.DB, table string) (datasync.State, error) {
+	st := datasync.State{Table: table}
+	if _, err := db.ExecContext(ctx, "INSERT IGNORE INTO syncd_state (table_name) VALUES (?)", table); err != nil {
+		return st, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return st, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if _, err := tx.ExecContext(ctx, "UPDATE syncd_state SET version = version + 1 WHERE table_name = ?", table); err != nil {
+		return st, err
+	}
+	var cur, key sql.NullString
+	row := tx.QueryRowContext(ctx, "SELECT version, cursor_value, last_key FROM syncd_state WHERE table_name = ?", table)
+	if err := row.Scan(&st.Version, &cur, &key); err != nil {
+		return st, err
+	}
+	if st.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
+		return st, fmt.Errorf("stored position: %w", err)
+	}
+	return st, tx.Commit()
+}
+
+func nullable(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// moveState sets the table's position inside the page's transaction, only
+// while version is still the table's. pages = pages + 1 makes every update
+// change the row, so that 0 rows affected can only mean a stale version.
+func moveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos datasync.Position) error {
+	cur, key, err := datasync.EncodePosition(pos)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE syncd_state SET cursor_value = ?, last_key = ?, pages = pages + 1 WHERE table_name = ? AND version = ?",
+		cur, key, table, version)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return datasync.ErrFenced
+	}
+	return nil
+}
