@@ -1,0 +1,134 @@
+// Package synctest holds what the tests of syncd share: a fresh database
+// of its own for each test on the real servers of the machine, and the
+// contract suite every source dialect passes.
+package synctest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the MariaDB/MySQL driver
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver
+)
+
+// Where the test servers are; each can be moved with an environment
+// variable of the same name.
+var (
+	MariaDBDSN  = env("SYNCD_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/")
+	PostgresDSN = env("SYNCD_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+)
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// unreachable stops a test whose server is down: under CI that is a failure
+// with a hint, elsewhere a skip that says why.
+func unreachable(t testing.TB, what, hint string, err error) {
+	t.Helper()
+	msg := fmt.Sprintf("%s is not reachable (%v); start it with: %s", what, err, hint)
+	if os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_SERVERS") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// UniqueName returns prefix followed by random hex, a name no other test
+// run uses.
+func UniqueName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// MariaDB creates a database of its own for the test on the MariaDB
+// server, drops it when the test ends, and returns its name and a DSN for
+// it (parseTime on, times as UTC wall clock).
+func MariaDB(t testing.TB) (name, dsn string) {
+	t.Helper()
+	admin, err := sql.Open("mysql", MariaDBDSN)
+	if err == nil {
+		err = pingSoon(admin)
+	}
+	if err != nil {
+		unreachable(t, "MariaDB at "+MariaDBDSN, "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd", err)
+	}
+	name = UniqueName("syncd_t_")
+	mustExec(t, admin, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name)
+		admin.Close()
+	})
+	return name, MariaDBDSN + name + "?parseTime=true&loc=UTC&multiStatements=true"
+}
+
+// Postgres creates a database of its own for the test on the PostgreSQL
+// server, drops it when the test ends, and returns a DSN for it.
+func Postgres(t testing.TB) (dsn string) {
+	t.Helper()
+	admin, err := sql.Open("pgx", PostgresDSN)
+	if err == nil {
+		err = pingSoon(admin)
+	}
+	if err != nil {
+		unreachable(t, "PostgreSQL at "+PostgresDSN, "pg_ctlcluster --skip-systemctl-redirect 15 main start", err)
+	}
+	name := UniqueName("syncd_t_")
+	mustExec(t, admin, "CREATE DATABASE "+name+" ENCODING 'UTF8' TEMPLATE template0")
+	t.Cleanup(func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	return replaceDatabase(PostgresDSN, name)
+}
+
+// replaceDatabase swaps the database of a postgres:// URL.
+func replaceDatabase(url, name string) string {
+	q := ""
+	if i := strings.IndexByte(url, '?'); i >= 0 {
+		url, q = url[:i], url[i:]
+	}
+	return url[:strings.LastIndexByte(url, '/')+1] + name + q
+}
+
+// Open opens a database/sql pool and closes it when the test ends.
+func Open(t testing.TB, driver, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", driver, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func pingSoon(db *sql.DB) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+func mustExec(t testing.TB, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// Exec runs statements on db, failing the test on the first error.
+func Exec(t testing.TB, db *sql.DB, stmts ...string) {
+	t.Helper()
+	for _, q := range stmts {
+		mustExec(t, db, q)
+	}
+}
