@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncd/syncd/sync/connect"
+)
+
+func newCheck(g *globals) *cobra.Command {
+	var connectToo bool
+	cmd := &cobra.Command{
+		Use:   "check [NAME...]",
+		Short: "Validate syncd.yaml and the table declarations; with --connect also the databases",
+		Long: `check validates syncd.yaml and every declaration in the tables directory and
+prints every problem, each naming its file and field. With --connect it also
+connects to every source and target and refuses a table whose columns do not
+exist, whose cursor is nullable or not indexed, or whose target has a UNIQUE
+key besides the primary key.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := load(g)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if a.broken != nil {
+				fmt.Fprintln(out, a.broken)
+			}
+			ts, err := a.find(args, len(args) == 0)
+			if err != nil {
+				return err
+			}
+			failed := 0
+			if connectToo {
+				pools := connect.NewPools(a.cfg)
+				defer pools.Close()
+				for _, t := range ts {
+					for _, p := range connect.Check(cmd.Context(), pools, t) {
+						fmt.Fprintln(out, p)
+						if p.Error {
+							failed++
+						}
+					}
+				}
+			}
+			if a.broken != nil {
+				return badConfig(errors.New("some declarations are invalid"))
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d problems refuse tables", failed)
+			}
+			fmt.Fprintf(out, "ok: %d tables\n", len(ts))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&connectToo, "connect", false, "also connect to the databases and check tables and indexes")
+	return cmd
+}

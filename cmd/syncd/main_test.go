@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/syncd/syncd/sync/synctest"
+)
+
+// writeConfig writes a syncd.yaml and table files into a fresh directory.
+func writeConfig(t *testing.T, syncdYAML string, tableFiles map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "syncd.yaml"), []byte(syncdYAML), 0o600))
+	must(t, os.MkdirAll(filepath.Join(dir, "tables"), 0o755))
+	for name, body := range tableFiles {
+		must(t, os.WriteFile(filepath.Join(dir, "tables", name), []byte(body), 0o600))
+	}
+	return filepath.Join(dir, "syncd.yaml")
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runCLI runs syncd with args and returns its output and exit code.
+func runCLI(args ...string) (string, int) {
+	var out bytes.Buffer
+	root := newRoot()
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(append(args, "--log-format", "json"))
+	err := root.ExecuteContext(context.Background())
+	if err == nil {
+		return out.String(), 0
+	}
+	out.WriteString(err.Error())
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return out.String(), ee.code
+	}
+	return out.String(), exitFailed
+}
+
+const itemsTable = `name: items
+source: {connection: src, table: items, key: [id], cursor: updated_at}
+target: {table: items}
+batch_size: 3
+settle: 0s
+`
+
+// TestSyncCommandEndToEnd declares a PostgreSQL table, runs syncd sync and
+// finds every row in MariaDB with the cursor stored beside them.
+func TestSyncCommandEndToEnd(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX items_sync ON items (updated_at, id)`,
+		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 10) i`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": itemsTable})
+
+	if out, code := runCLI("-c", cfg, "check", "--connect"); code != 0 || !strings.Contains(out, "ok: 1 tables") {
+		t.Fatalf("check --connect: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, out)
+	}
+	var n int
+	var cursor string
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM items").Scan(&n))
+	must(t, tgt.QueryRow("SELECT last_key FROM syncd_state WHERE table_name = 'items'").Scan(&cursor))
+	if n != 10 || cursor != `["i:10"]` {
+		t.Fatalf("target has %d rows and last key %s, want 10 and row 10", n, cursor)
+	}
+}
+
+func TestCheckReportsBadDeclarationsWithExitCode2(t *testing.T) {
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: 'postgres://x@127.0.0.1/x'}\n  tgt: {driver: mysql, dsn: 'x@tcp(127.0.0.1)/x'}\ntarget: tgt\n",
+		map[string]string{"bad.yaml": "name: bad\nsource: {connection: nope, table: 'x; DROP TABLE y', key: [id], cursor: c}\ntarget: {table: t}\n"})
+	out, code := runCLI("-c", cfg, "check")
+	if code != exitBadConfig {
+		t.Fatalf("exit %d, want %d\n%s", code, exitBadConfig, out)
+	}
+	for _, want := range []string{"bad.yaml", "source.connection", `"nope"`, "source.table"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output does not name %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestSyncOfUndeclaredTableIsAConfigError(t *testing.T) {
+	cfg := writeConfig(t, "connections:\n  tgt: {driver: mysql, dsn: 'x@tcp(127.0.0.1)/x'}\ntarget: tgt\n", nil)
+	out, code := runCLI("-c", cfg, "sync", "ghost")
+	if code != exitBadConfig || !strings.Contains(out, `"ghost" is not declared`) {
+		t.Fatalf("exit %d, want %d naming the table:\n%s", code, exitBadConfig, out)
+	}
+}
+
+// A wrong password fails the run, and the password appears nowhere.
+func TestWrongPasswordIsRedacted(t *testing.T) {
+	const secret = "hunter2-secret"
+	_, myDSN := synctest.MariaDB(t)
+	bad := strings.Replace(myDSN, "root@", "nobody:"+secret+"@", 1)
+	cfg := writeConfig(t, "connections:\n  src: {driver: mysql, dsn: '"+bad+"'}\n  tgt: {driver: mysql, dsn: '"+bad+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": itemsTable})
+	for _, args := range [][]string{{"sync", "items"}, {"check", "--connect"}} {
+		out, code := runCLI(append([]string{"-c", cfg}, args...)...)
+		if code == 0 {
+			t.Fatalf("%v with a wrong password succeeded", args)
+		}
+		if strings.Contains(out, secret) {
+			t.Fatalf("%v printed the password:\n%s", args, out)
+		}
+	}
+}

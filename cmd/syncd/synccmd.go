@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/tables"
+)
+
+func newSync(g *globals) *cobra.Command {
+	var all bool
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "sync NAME... | --all",
+		Short: "Sync tables once now, in this process (no Redis needed)",
+		Long: `sync runs one sync of each named table in this process and exits non-zero
+if any failed. With --every it repeats until interrupted (SIGINT/SIGTERM stop
+a run at the next page boundary, with the cursor matching the rows written).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := load(g)
+			if err != nil {
+				return err
+			}
+			if a.broken != nil {
+				a.log.Warn().Err(a.broken).Msg("some declarations did not load")
+			}
+			ts, err := a.find(args, all)
+			if err != nil {
+				return err
+			}
+			pools := connect.NewPools(a.cfg)
+			defer pools.Close()
+			for {
+				failed := a.syncAll(cmd.Context(), pools, ts)
+				if every == 0 || cmd.Context().Err() != nil {
+					if failed > 0 {
+						return fmt.Errorf("%d of %d tables failed", failed, len(ts))
+					}
+					return nil
+				}
+				select {
+				case <-time.After(every):
+				case <-cmd.Context().Done():
+					return nil
+				}
+			}
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "sync every declared table")
+	cmd.Flags().DurationVar(&every, "every", 0, "repeat every DURATION until interrupted")
+	return cmd
+}
+
+// syncAll runs each table once and returns how many failed; each failure
+// is logged by the run itself.
+func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Table) int {
+	failed := 0
+	for _, t := range ts {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := a.syncOne(ctx, pools, t); err != nil {
+			failed++
+		}
+	}
+	return failed
+}
+
+func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table) error {
+	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
+	defer cancel()
+	job, err := connect.Open(ctx, pools, t)
+	if err != nil {
+		a.log.Error().Str(datasync.FieldTable, t.Name).Err(err).Msg("cannot open table")
+		return err
+	}
+	defer job.Close()
+	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log})
+	return err
+}

@@ -1,0 +1,67 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/tables"
+)
+
+// Check connects to both sides of t and applies the rules a table must meet
+// before syncd runs it: every declared column exists, the cursor is NOT
+// NULL and indexed, the target's primary key is the declared key and it has
+// no other UNIQUE key. A failure to connect is one error Problem.
+func Check(ctx context.Context, p *Pools, t tables.Table) []datasync.Problem {
+	src, err := OpenSource(ctx, p, t)
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
+	}
+	out := checkSource(ctx, p, t, src)
+	m, err := datasync.NewMapping(t, src.Columns())
+	if err != nil {
+		return append(out, datasync.Problem{Table: t.Name, Error: true, Message: err.Error()})
+	}
+	return append(out, checkTarget(ctx, p, t, m)...)
+}
+
+func checkSource(ctx context.Context, p *Pools, t tables.Table, src *datasync.SQLSource) []datasync.Problem {
+	info, err := src.Describe(ctx)
+	if errors.Is(err, datasync.ErrNoCatalog) {
+		return []datasync.Problem{{Table: t.Name, Message: "source is a query: check that the cursor is NOT NULL and that its base table has an index on (cursor, key)"}}
+	}
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
+	}
+	d, _ := Dialect(p.cfg.Connections[t.Source.Connection].Driver)
+	createIndex := func(name string, cols []string) string {
+		id, _ := tables.ParseIdent(t.Source.Table, 3)
+		quoted := make([]string, len(cols))
+		for i, c := range cols {
+			quoted[i] = d.Quote(tables.Ident{Parts: []string{c}})
+		}
+		return "CREATE INDEX " + d.Quote(tables.Ident{Parts: []string{name}}) + " ON " + d.Quote(id) + " (" + strings.Join(quoted, ", ") + ")"
+	}
+	return datasync.CheckSource(t, info, createIndex)
+}
+
+func checkTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) []datasync.Problem {
+	db, err := p.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
+	}
+	id, err := tables.ParseIdent(t.Target.Table, 2)
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
+	}
+	info, err := mysql.Describe(ctx, db, id)
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: "describe target " + t.Target.Table + ": " + err.Error()}}
+	}
+	if len(info.Columns) == 0 {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist"}}
+	}
+	return datasync.CheckTarget(t, m, info)
+}

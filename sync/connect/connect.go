@@ -1,0 +1,155 @@
+// Package connect opens what a declared table needs: the source of its
+// dialect, the MySQL target, and the mapping between them. It is the one
+// place that knows which dialect serves which driver.
+package connect
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mssql"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/postgres"
+	"github.com/syncd/syncd/tables"
+)
+
+// Pools keeps one connection pool per named connection for the life of a
+// process, shared by every table that uses it.
+type Pools struct {
+	cfg *tables.Config
+
+	mu  sync.Mutex
+	dbs map[string]*sql.DB
+}
+
+// NewPools returns the pools of the connections in cfg; none is opened
+// before it is asked for.
+func NewPools(cfg *tables.Config) *Pools {
+	return &Pools{cfg: cfg, dbs: map[string]*sql.DB{}}
+}
+
+// DB returns the pool of the connection called name, opening and pinging
+// it the first time. Errors never hold the DSN's password.
+func (p *Pools) DB(ctx context.Context, name string) (*sql.DB, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if db, ok := p.dbs[name]; ok {
+		return db, nil
+	}
+	c, ok := p.cfg.Connections[name]
+	if !ok {
+		return nil, fmt.Errorf("connection %s is not declared in %s", name, p.cfg.File)
+	}
+	db, err := openDB(c)
+	if err == nil {
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		if db != nil {
+			db.Close()
+		}
+		return nil, fmt.Errorf("connect to %s (%s): %w", name, tables.RedactDSN(c.DSN), tables.Scrub(err, c.DSN))
+	}
+	p.dbs[name] = db
+	return db, nil
+}
+
+// Close closes every pool opened.
+func (p *Pools) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for name, db := range p.dbs {
+		db.Close()
+		delete(p.dbs, name)
+	}
+	return nil
+}
+
+func openDB(c tables.Connection) (*sql.DB, error) {
+	switch c.Driver {
+	case tables.DriverSQLServer:
+		return mssql.OpenDB(c.DSN)
+	case tables.DriverMySQL:
+		return mysql.OpenDB(c.DSN)
+	case tables.DriverPostgres:
+		return postgres.OpenDB(c.DSN)
+	}
+	return nil, fmt.Errorf("unknown driver %q (allowed: %s, %s, %s)", c.Driver, tables.DriverSQLServer, tables.DriverMySQL, tables.DriverPostgres)
+}
+
+// Dialect returns the source dialect of a driver.
+func Dialect(driver string) (datasync.Dialect, error) {
+	switch driver {
+	case tables.DriverSQLServer:
+		return mssql.Dialect{}, nil
+	case tables.DriverMySQL:
+		return mysql.Dialect{}, nil
+	case tables.DriverPostgres:
+		return postgres.Dialect{}, nil
+	}
+	return nil, fmt.Errorf("unknown driver %q", driver)
+}
+
+// Job is everything one run of a table needs.
+type Job struct {
+	Table   tables.Table
+	Source  *datasync.SQLSource
+	Target  *mysql.Target
+	Mapping datasync.Mapping
+}
+
+// Open prepares a run of t: it opens (or reuses) both connections, learns
+// the source's columns and builds the mapping and the target.
+func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
+	src, err := OpenSource(ctx, p, t)
+	if err != nil {
+		return nil, err
+	}
+	m, err := datasync.NewMapping(t, src.Columns())
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := OpenTarget(ctx, p, t, m)
+	if err != nil {
+		return nil, err
+	}
+	return &Job{Table: t, Source: src, Target: tgt, Mapping: m}, nil
+}
+
+// OpenSource opens the source of t.
+func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSource, error) {
+	db, err := p.DB(ctx, t.Source.Connection)
+	if err != nil {
+		return nil, err
+	}
+	d, err := Dialect(p.cfg.Connections[t.Source.Connection].Driver)
+	if err != nil {
+		return nil, err
+	}
+	return datasync.NewSQLSource(ctx, db, d, t)
+}
+
+// OpenTarget opens the target of t for the columns of m.
+func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
+	db, err := p.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return nil, err
+	}
+	id, err := tables.ParseIdent(t.Target.Table, 2)
+	if err != nil {
+		return nil, fmt.Errorf("%s: target.table: %w", t.Name, err)
+	}
+	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key})
+}
+
+// Run runs t once with everything opened from p.
+func (j *Job) Run(ctx context.Context, o datasync.Options) (datasync.RunRecord, error) {
+	o.Table, o.Source, o.Target, o.Mapping = j.Table, j.Source, j.Target, j.Mapping
+	return datasync.Run(ctx, o)
+}
+
+// Close releases the job's prepared statements; the pools stay open.
+func (j *Job) Close() error { return j.Target.Close() }
