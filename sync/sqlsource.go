@@ -25,6 +25,7 @@ type SQLSource struct {
 	cursor  column
 	keys    []column
 	selects string
+	ownDB   bool
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's
@@ -187,7 +188,15 @@ func (s *SQLSource) UpperBound(ctx context.Context, settle time.Duration) (any, 
 	}
 	i := ColumnIndex(s.Columns()).must(s.cursor.Name)
 	v, err := s.conv[i](raw)
+	if err == nil && v == nil && clocked {
+		// A clock never reads NULL; treating it as an empty source would
+		// stall the table without a word.
+		err = fmt.Errorf("the source clock (%s) returned NULL", q)
+	}
 	if err != nil || v == nil || !clocked {
+		if err != nil {
+			err = fmt.Errorf("read upper bound of %s: %w", s.name(), err)
+		}
 		return v, err
 	}
 	t, ok := v.(time.Time)
@@ -282,9 +291,21 @@ func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
 	return Row(raw), nil
 }
 
-// Close implements Source. The pool is the caller's, so there is nothing
-// of the source's own to release.
-func (s *SQLSource) Close() error { return nil }
+// Close implements Source. It closes the pool only when the source owns
+// it (see OwnDB): pools are usually shared by every table of a connection.
+func (s *SQLSource) Close() error {
+	if s.ownDB {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// OwnDB hands the pool to the source, so that Close closes it; for a
+// source opened with a pool of its own.
+func (s *SQLSource) OwnDB() *SQLSource {
+	s.ownDB = true
+	return s
+}
 
 // ErrNoCatalog is returned by Describe for a source declared with a query:
 // a derived table has no catalog entry, and so no indexes to check.

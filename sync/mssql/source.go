@@ -53,8 +53,8 @@ func connectorConfig(dsn string) (msdsn.Config, error) {
 }
 
 // OpenSource connects to the SQL Server of dsn and prepares reading table
-// t from it with datasync.NewSQLSource. The pool is the caller's to close
-// (see SQLSource.Close). Errors never hold the DSN's password.
+// t from it with datasync.NewSQLSource. The source owns its pool: Close
+// closes it. Errors never hold the DSN's password.
 func OpenSource(ctx context.Context, dsn string, t tables.Table) (*datasync.SQLSource, error) {
 	db, err := OpenDB(dsn)
 	if err != nil {
@@ -69,7 +69,7 @@ func OpenSource(ctx context.Context, dsn string, t tables.Table) (*datasync.SQLS
 		db.Close()
 		return nil, tables.Scrub(err, dsn)
 	}
-	return src, nil
+	return src.OwnDB(), nil
 }
 
 // CheckCursor implements datasync.CursorChecker: it refuses a cursor of a

@@ -68,5 +68,5 @@ func OpenSource(ctx context.Context, dsn string, t tables.Table) (*datasync.SQLS
 		db.Close()
 		return nil, fmt.Errorf("open source of %s: %w", t.Name, tables.Scrub(err, dsn))
 	}
-	return src, nil
+	return src.OwnDB(), nil
 }

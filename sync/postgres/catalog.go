@@ -33,9 +33,11 @@ WHERE n.nspname = COALESCE($1, current_schema()) AND t.relname = $2
 	AND k.ord <= x.indnkeyatts AND x.indpred IS NULL AND x.indexprs IS NULL
 ORDER BY i.relname, k.ord`
 
-// Describe implements datasync.Cataloger. table is [database.]
-// [schema.]table; the schema defaults to current_schema(). A table that
-// does not exist gives an empty TableInfo, not an error.
+// Describe implements datasync.Cataloger for table, named
+// [[database.]schema.]table: the schema defaults to current_schema(), and
+// a database part is not looked at (a session sees only the database it is
+// connected to). A table that does not exist gives an empty TableInfo, not
+// an error.
 func (Dialect) Describe(ctx context.Context, db *sql.DB, table tables.Ident) (datasync.TableInfo, error) {
 	var schema sql.NullString
 	if n := len(table.Parts); n > 1 {
