@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -19,10 +20,11 @@ import (
 // the wrong type. It returns the keys it set (defaults.settle), so
 // defaults go only where the YAML said nothing: "settle: 0s" is a choice.
 func decode(k *koanf.Koanf, out any, file string) (map[string]bool, error) {
-	unknown := unknownKeys(file, k.Raw(), reflect.TypeOf(out).Elem(), "")
+	root := reflect.TypeOf(out).Elem()
+	unknown := unknownKeys(file, k.Raw(), root, "")
 	var md mapstructure.Metadata
 	dc := &mapstructure.DecoderConfig{
-		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, mapstructure.TextUnmarshallerHookFunc()),
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, wholeNumberHook, mapstructure.TextUnmarshallerHookFunc()),
 		WeaklyTypedInput: true, // YAML "500" for an int, a single key for a list
 		// unknownKeys already named the unknown keys with a suggestion;
 		// mapstructure's own check stays on as the backstop otherwise.
@@ -35,7 +37,7 @@ func decode(k *koanf.Koanf, out any, file string) (map[string]bool, error) {
 	for _, key := range md.Keys {
 		set[key] = true
 	}
-	return set, errors.Join(append(unknown, decodeErrors(file, err, k, reflect.TypeOf(out).Elem())...)...)
+	return set, errors.Join(append(unknown, decodeErrors(file, err, k, root)...)...)
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
@@ -61,6 +63,16 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 		return time.Duration(0), nil
 	}
 	return nil, &valueError{value: data, want: want}
+}
+
+// wholeNumberHook refuses a fraction for an integer field, which weak
+// typing would cut silently: "batch_size: 1.5" is not 1.
+func wholeNumberHook(from, to reflect.Type, data any) (any, error) {
+	x := reflect.ValueOf(data)
+	if to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64 && to != durationType && x.CanFloat() && x.Float() != math.Trunc(x.Float()) {
+		return nil, &valueError{value: data, want: "a whole number"}
+	}
+	return data, nil
 }
 
 // isZeroNumber reports whether v is a number equal to zero.
@@ -188,8 +200,8 @@ func typeAt(root reflect.Type, name string) reflect.Type {
 func showValue(v any) string {
 	switch x := v.(type) {
 	case string:
-		if len(x) > 40 {
-			x = x[:37] + "..."
+		if r := []rune(x); len(r) > 40 {
+			x = string(r[:37]) + "..."
 		}
 		return fmt.Sprintf("%q", x)
 	case map[string]any:

@@ -25,8 +25,8 @@ func newEnvMapper(loaded []string) *envMapper {
 	return &envMapper{loaded: loaded, schema: schemaKeys(reflect.TypeFor[Config](), "")}
 }
 
-// transform is the env provider's TransformFunc: it returns the key name
-// sets, or "" to skip it. Variables outside our sections (SYNCD_CONFIG,
+// transform is the env provider's TransformFunc: it returns the key the
+// variable sets, or "" to skip it. Variables outside our sections (SYNCD_CONFIG,
 // SYNCD_TEST_MSSQL_DSN) belong to other parts of syncd and are skipped;
 // ones inside that match nothing are typos, recorded in m.errs.
 func (m *envMapper) transform(name, value string) (string, any) {

@@ -5,27 +5,28 @@ import (
 	"fmt"
 )
 
-// Sentinel errors wrapped by every problem LoadConfig, LoadTables, LoadTable
-// and Validate report, so callers and tests can tell problems apart with
+// Sentinel errors wrapped by the problems LoadConfig, LoadTables, LoadTable
+// and Validate report (file system errors aside), so callers and tests can tell problems apart with
 // errors.Is while users read the full message.
 var (
-	// ErrUnknownConnection: a declaration names a connection syncd.yaml
-	// does not define.
+	// ErrUnknownConnection means a declaration names a connection that
+	// syncd.yaml does not define.
 	ErrUnknownConnection = errors.New("unknown connection")
-	// ErrBadIdent: a table or column name is not a valid SQL identifier.
+	// ErrBadIdent means a table or column name is not a valid identifier.
 	ErrBadIdent = errors.New("invalid identifier")
-	// ErrMissing: a required field is empty.
+	// ErrMissing means a required field is empty.
 	ErrMissing = errors.New("missing")
-	// ErrOutOfRange: a number or duration lies outside its limits.
+	// ErrOutOfRange means a number or duration lies outside its limits.
 	ErrOutOfRange = errors.New("out of range")
-	// ErrBadValue: a value is not one of those allowed, or of the wrong type.
+	// ErrBadValue means a value is not one of those allowed, or of the
+	// wrong type.
 	ErrBadValue = errors.New("invalid value")
-	// ErrUnknownKey: the YAML (or a SYNCD_ variable) sets a key that does
-	// not exist, most often a typo.
+	// ErrUnknownKey means the YAML (or a SYNCD_ variable) sets a key that
+	// does not exist, most often a typo.
 	ErrUnknownKey = errors.New("unknown key")
-	// ErrDuplicateName: two declarations share a name.
+	// ErrDuplicateName means two declarations share a name.
 	ErrDuplicateName = errors.New("duplicate name")
-	// ErrSyntax: a file is not well-formed YAML.
+	// ErrSyntax means a file is not well-formed YAML.
 	ErrSyntax = errors.New("malformed YAML")
 )
 

@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -19,9 +21,9 @@ import (
 
 // Defaults of syncd.yaml itself.
 const (
-	DefaultTablesDir = "tables" // relative to the config file's directory
-	DefaultLogLevel  = "info"
-	DefaultLogFormat = "auto"
+	defaultTablesDir = "tables" // relative to the config file's directory
+	defaultLogLevel  = "info"
+	defaultLogFormat = "auto"
 )
 
 // driverAliases maps the other names people give a driver to ours.
@@ -49,7 +51,7 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	cfg := &Config{}
 	set, err := decode(k, cfg, path)
-	if err = errors.Join(errors.Join(m.errs...), err); err != nil {
+	if err = errors.Join(append(m.errs, err)...); err != nil {
 		return nil, err
 	}
 	cfg.File = path
@@ -65,21 +67,52 @@ func LoadConfig(path string) (*Config, error) {
 func loadYAML(k *koanf.Koanf, path string) error {
 	err := k.Load(file.Provider(path), yaml.Parser())
 	var pe *fs.PathError
-	if err == nil || errors.As(err, &pe) {
+	if errors.As(err, &pe) {
 		return err
 	}
-	return fmt.Errorf("%s: %w: %s", path, ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: "))
+	if err == nil {
+		err = secondDocument(path)
+	}
+	if err == nil {
+		return nil
+	}
+	msg := strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), "yaml: ")), " ")
+	if strings.Contains(msg, "into map[string]interface {}") {
+		msg = "line 1: the file must be a mapping of key: value"
+	}
+	return fmt.Errorf("%s: %w: %s", path, ErrSyntax, msg)
 }
 
-// applyDefaults fills what syncd.yaml leaves out and makes its paths
-// absolute-or-relative-to-cwd, so they no longer depend on the config's
-// directory.
+// docStart matches a YAML document marker.
+var docStart = regexp.MustCompile(`(?m)^---(\s|$)`)
+
+// secondDocument refuses a file holding more than one YAML document: the
+// parser reads the first and drops the rest, which would silently lose a
+// second declaration.
+func secondDocument(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for _, m := range docStart.FindAllIndex(b, -1) {
+		for _, line := range strings.Split(string(b[:m[0]]), "\n") {
+			if s := strings.TrimSpace(line); s != "" && !strings.HasPrefix(s, "#") {
+				return fmt.Errorf("line %d: a second YAML document (allowed: one per file)", bytes.Count(b[:m[0]], []byte("\n"))+1)
+			}
+		}
+	}
+	return nil
+}
+
+// applyDefaults fills what syncd.yaml leaves out, normalizes driver
+// names, and resolves relative paths against the config file's directory,
+// so they mean the same whatever directory syncd is started from.
 func (c *Config) applyDefaults(set map[string]bool) {
 	dir := filepath.Dir(c.File)
-	c.TablesDir = resolvePath(dir, cmp.Or(c.TablesDir, DefaultTablesDir))
+	c.TablesDir = resolvePath(dir, cmp.Or(c.TablesDir, defaultTablesDir))
 	c.Defaults = inherit(c.Defaults, set, "defaults.", builtinDefaults())
-	c.Log.Level = cmp.Or(c.Log.Level, DefaultLogLevel)
-	c.Log.Format = cmp.Or(c.Log.Format, DefaultLogFormat)
+	c.Log.Level = cmp.Or(c.Log.Level, defaultLogLevel)
+	c.Log.Format = cmp.Or(c.Log.Format, defaultLogFormat)
 	for name, conn := range c.Connections {
 		conn.Driver = strings.ToLower(strings.TrimSpace(conn.Driver))
 		conn.Driver = cmp.Or(driverAliases[conn.Driver], conn.Driver)
@@ -176,6 +209,9 @@ func LoadTables(dir string, cfg *Config) ([]Table, error) {
 	var errs []error
 	seen := map[string]string{} // lower-cased name: file
 	for _, path := range paths {
+		if cfg != nil && sameFile(path, cfg.File) {
+			continue // tables_dir: . puts syncd.yaml among the declarations
+		}
 		t, err := LoadTable(path, cfg)
 		if first, dup := seen[strings.ToLower(t.Name)]; err == nil && dup {
 			err = fmt.Errorf("%s: name: %w %q (also in %s)", path, ErrDuplicateName, t.Name, first)
@@ -188,6 +224,13 @@ func LoadTables(dir string, cfg *Config) ([]Table, error) {
 		good = append(good, t)
 	}
 	return good, errors.Join(errs...)
+}
+
+// sameFile reports whether paths a and b name the same existing file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // tableFiles lists the YAML files of dir, sorted. Hidden files are left

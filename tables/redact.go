@@ -35,10 +35,12 @@ func Scrub(err error, dsns ...string) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
+	var pairs []string
 	for _, s := range secrets(dsns) {
-		msg = strings.ReplaceAll(msg, s, redacted)
+		pairs = append(pairs, s, redacted)
 	}
+	// One pass, so a secret is never found again inside a *** put in.
+	msg := strings.NewReplacer(pairs...).Replace(err.Error())
 	if msg == err.Error() {
 		return err
 	}
