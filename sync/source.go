@@ -2,6 +2,7 @@ package datasync
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -71,4 +72,23 @@ type Index struct {
 // query has no catalog and does not implement it.
 type Describer interface {
 	Describe(ctx context.Context) (TableInfo, error)
+}
+
+// QueryColumnInfo runs a catalog query whose rows are (name, type,
+// nullable) and returns them as ColumnInfo; the dialects' Describe share it.
+func QueryColumnInfo(ctx context.Context, db *sql.DB, query string, args ...any) ([]ColumnInfo, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []ColumnInfo
+	for rows.Next() {
+		var c ColumnInfo
+		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
 }

@@ -40,7 +40,7 @@ func Describe(ctx context.Context, db *sql.DB, table tables.Ident) (datasync.Tab
 	default:
 		return datasync.TableInfo{}, fmt.Errorf("describe %s: a MySQL table is named db.table at most", table)
 	}
-	cols, err := describeColumns(ctx, db, dbName, table.Name())
+	cols, err := datasync.QueryColumnInfo(ctx, db, catalogColumnsSQL, dbName, table.Name())
 	if err != nil {
 		return datasync.TableInfo{}, fmt.Errorf("read columns of %s: %w", table, err)
 	}
@@ -49,23 +49,6 @@ func Describe(ctx context.Context, db *sql.DB, table tables.Ident) (datasync.Tab
 		return datasync.TableInfo{}, fmt.Errorf("read indexes of %s: %w", table, err)
 	}
 	return datasync.TableInfo{Columns: cols, Indexes: ixs}, nil
-}
-
-func describeColumns(ctx context.Context, db *sql.DB, dbName sql.NullString, name string) ([]datasync.ColumnInfo, error) {
-	rows, err := db.QueryContext(ctx, catalogColumnsSQL, dbName, name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cols []datasync.ColumnInfo
-	for rows.Next() {
-		var c datasync.ColumnInfo
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
-	}
-	return cols, rows.Err()
 }
 
 func describeIndexes(ctx context.Context, db *sql.DB, dbName sql.NullString, name string) ([]datasync.Index, error) {

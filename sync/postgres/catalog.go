@@ -43,7 +43,7 @@ func (Dialect) Describe(ctx context.Context, db *sql.DB, table tables.Ident) (da
 	if n := len(table.Parts); n > 1 {
 		schema = sql.NullString{String: table.Parts[n-2], Valid: true}
 	}
-	cols, err := describeColumns(ctx, db, schema, table.Name())
+	cols, err := datasync.QueryColumnInfo(ctx, db, columnsQuery, schema, table.Name())
 	if err != nil {
 		return datasync.TableInfo{}, fmt.Errorf("read columns of %s: %w", table, err)
 	}
@@ -52,23 +52,6 @@ func (Dialect) Describe(ctx context.Context, db *sql.DB, table tables.Ident) (da
 		return datasync.TableInfo{}, fmt.Errorf("read indexes of %s: %w", table, err)
 	}
 	return datasync.TableInfo{Columns: cols, Indexes: ixs}, nil
-}
-
-func describeColumns(ctx context.Context, db *sql.DB, schema sql.NullString, name string) ([]datasync.ColumnInfo, error) {
-	rows, err := db.QueryContext(ctx, columnsQuery, schema, name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cols []datasync.ColumnInfo
-	for rows.Next() {
-		var c datasync.ColumnInfo
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
-			return nil, err
-		}
-		cols = append(cols, c)
-	}
-	return cols, rows.Err()
 }
 
 func describeIndexes(ctx context.Context, db *sql.DB, schema sql.NullString, name string) ([]datasync.Index, error) {
