@@ -11,6 +11,9 @@ type Config struct {
 	TablesDir string   `koanf:"tables_dir"`
 	Defaults  Defaults `koanf:"defaults"`
 	Log       Log      `koanf:"log"`
+	Redis     Redis    `koanf:"redis"`
+	Worker    Worker   `koanf:"worker"`
+	HTTP      HTTP     `koanf:"http"`
 
 	// File is the path the config was loaded from. Not read from YAML.
 	File string `koanf:"-"`

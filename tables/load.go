@@ -113,6 +113,7 @@ func (c *Config) applyDefaults(set map[string]bool) {
 	c.Defaults = inherit(c.Defaults, set, "defaults.", builtinDefaults())
 	c.Log.Level = cmp.Or(c.Log.Level, defaultLogLevel)
 	c.Log.Format = cmp.Or(c.Log.Format, defaultLogFormat)
+	c.applyProcessDefaults(set)
 	for name, conn := range c.Connections {
 		conn.Driver = strings.ToLower(strings.TrimSpace(conn.Driver))
 		conn.Driver = cmp.Or(driverAliases[conn.Driver], conn.Driver)

@@ -198,6 +198,7 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "" {
 		checkOneOf(p, "log.format", c.Log.Format, "auto", "console", "json")
 	}
+	c.checkProcess(p)
 	return p.err()
 }
 
