@@ -22,13 +22,14 @@ services:
 	@.ci/services
 
 # The demo: ERP-like tables in the local PostgreSQL that keep changing,
-# synced into the local MariaDB every 5 s until Ctrl-C.
+# synced into the local MariaDB by `syncd run` (worker, scheduler and the
+# web UI at http://127.0.0.1:8080/monitor) until Ctrl-C.
 run: build services
 	$(BIN)/syncd-demo seed
 	$(BIN)/syncd check --connect || true
 	@trap 'kill $$churn 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/syncd-demo churn & churn=$$!; \
-	  $(BIN)/syncd sync --all --every 5s
+	  $(BIN)/syncd run
 
 clean:
 	rm -rf $(BIN)

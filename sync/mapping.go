@@ -1,7 +1,6 @@
 package datasync
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -80,7 +79,7 @@ func NewMapping(t tables.Table, src []Column) (Mapping, error) {
 	var m Mapping
 	var ok bool
 	if m.Cursor, ok = idx.Find(t.Source.Cursor); !ok {
-		return m, fmt.Errorf("%s: cursor column %s is not read from the source", t.Name, t.Source.Cursor)
+		return m, declarationErrorf("%s: cursor column %s is not read from the source", t.Name, t.Source.Cursor)
 	}
 	targetOf := make(map[int]string)
 	if len(t.Target.Columns) == 0 {
@@ -91,7 +90,7 @@ func NewMapping(t tables.Table, src []Column) (Mapping, error) {
 		for _, tc := range sortedKeys(t.Target.Columns) {
 			i, ok := idx.Find(t.Target.Columns[tc])
 			if !ok {
-				return m, fmt.Errorf("%s: target.columns.%s: source column %s is not read", t.Name, tc, t.Target.Columns[tc])
+				return m, declarationErrorf("%s: target.columns.%s: source column %s is not read", t.Name, tc, t.Target.Columns[tc])
 			}
 			m.add(tc, i, targetOf)
 		}
@@ -99,11 +98,11 @@ func NewMapping(t tables.Table, src []Column) (Mapping, error) {
 	for _, k := range t.Source.Key {
 		i, ok := idx.Find(k)
 		if !ok {
-			return m, fmt.Errorf("%s: key column %s is not read from the source", t.Name, k)
+			return m, declarationErrorf("%s: key column %s is not read from the source", t.Name, k)
 		}
 		tc, mapped := targetOf[i]
 		if !mapped {
-			return m, fmt.Errorf("%s: key column %s is not mapped to a target column", t.Name, k)
+			return m, declarationErrorf("%s: key column %s is not mapped to a target column", t.Name, k)
 		}
 		m.KeyFrom = append(m.KeyFrom, i)
 		m.Key = append(m.Key, tc)

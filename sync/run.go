@@ -40,6 +40,9 @@ type Options struct {
 	// number (from 1); an error stops the run there. Tests use it to stop a
 	// run between pages as a crash would.
 	AfterPage func(page int) error
+	// Progress, when set, is called after each committed page with the
+	// run's record so far, for progress reports.
+	Progress func(RunRecord)
 }
 
 // Run syncs one table once: it claims the table, reads every source row
@@ -104,6 +107,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 		}
 		if err := writePage(ctx, o, st, p, rec, log); err != nil {
 			return err
+		}
+		if o.Progress != nil {
+			o.Progress(*rec)
 		}
 		if o.AfterPage != nil {
 			if err := o.AfterPage(rec.Pages); err != nil {

@@ -62,7 +62,7 @@ func NewSQLSourceWithColumns(db *sql.DB, d Dialect, t tables.Table, all []Column
 	}
 	if c, ok := d.(CursorChecker); ok {
 		if err := c.CheckCursor(s.cursor.Column); err != nil {
-			return nil, fmt.Errorf("%s: source.cursor: %s: %w", t.Name, t.Source.Cursor, err)
+			return nil, declarationErrorf("%s: source.cursor: %s: %w", t.Name, t.Source.Cursor, err)
 		}
 	}
 	return s, nil
@@ -129,7 +129,7 @@ func (s *SQLSource) pick(all []Column) error {
 		quoted = append(quoted, s.cols[len(s.cols)-1].quoted)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%s: columns %s not found (has: %s)", s.name(), strings.Join(missing, ", "), columnNames(all))
+		return declarationErrorf("%s: columns %s not found (has: %s)", s.name(), strings.Join(missing, ", "), columnNames(all))
 	}
 	s.selects = strings.Join(quoted, ", ")
 	return s.findKeyAndCursor()
@@ -154,13 +154,13 @@ func (s *SQLSource) findKeyAndCursor() error {
 	idx := ColumnIndex(s.Columns())
 	i, ok := idx.Find(s.table.Source.Cursor)
 	if !ok {
-		return fmt.Errorf("%s: cursor column %s not found", s.name(), s.table.Source.Cursor)
+		return declarationErrorf("%s: cursor column %s not found", s.name(), s.table.Source.Cursor)
 	}
 	s.cursor = s.cols[i]
 	for _, k := range s.table.Source.Key {
 		i, ok := idx.Find(k)
 		if !ok {
-			return fmt.Errorf("%s: key column %s not found", s.name(), k)
+			return declarationErrorf("%s: key column %s not found", s.name(), k)
 		}
 		s.keys = append(s.keys, s.cols[i])
 	}
@@ -242,10 +242,25 @@ func (s *SQLSource) pageQuery(pos Position, hi any, limit int) (string, []any, e
 		return "", nil, fmt.Errorf("%s: stored position has a key of %d columns, the declaration %d: re-sync the table from scratch", s.name(), len(pos.Key), len(s.keys))
 	}
 	p := &params{d: s.d}
+	where, err := s.where(p, pos, hi)
+	if err != nil {
+		return "", nil, err
+	}
+	order := []string{s.cursor.quoted}
+	for _, k := range s.keys {
+		order = append(order, k.quoted)
+	}
+	lim := p.add(int64(limit))
+	return s.d.SelectPage(s.selects, s.from, where, strings.Join(order, ", "), lim), p.vals, nil
+}
+
+// where returns the condition of the rows after pos up to hi (none when
+// hi is nil) that the declared filter lets through.
+func (s *SQLSource) where(p *params, pos Position, hi any) (string, error) {
 	bind := func(c column, v any) (any, error) { return s.d.Bind(c.Column, v) }
 	where, err := pageWhere(p, bind, s.cursor, s.keys, pos, hi)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: bind position %s: %w", s.name(), pos, err)
+		return "", fmt.Errorf("%s: bind position %s: %w", s.name(), pos, err)
 	}
 	if w := s.whereSuffix(""); w != "" {
 		if where != "" {
@@ -256,12 +271,27 @@ func (s *SQLSource) pageQuery(pos Position, hi any, limit int) (string, []any, e
 	if where == "" {
 		where = "1=1"
 	}
-	order := []string{s.cursor.quoted}
-	for _, k := range s.keys {
-		order = append(order, k.quoted)
+	return where, nil
+}
+
+// CountAfter counts the source rows after pos: what a run starting there
+// has left to read, for progress estimates. It is one statement over the
+// (cursor, key) index, as a page is; on a large table it can still take
+// a while, so callers run it beside the sync, not before it.
+func (s *SQLSource) CountAfter(ctx context.Context, pos Position) (int64, error) {
+	if pos.Key != nil && len(pos.Key) != len(s.keys) {
+		return 0, fmt.Errorf("%s: stored position has a key of %d columns, the declaration %d", s.name(), len(pos.Key), len(s.keys))
 	}
-	lim := p.add(int64(limit))
-	return s.d.SelectPage(s.selects, s.from, where, strings.Join(order, ", "), lim), p.vals, nil
+	p := &params{d: s.d}
+	where, err := s.where(p, pos, nil)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.from+" WHERE "+where, p.vals...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count rows of %s after %s: %w", s.name(), pos, err)
+	}
+	return n, nil
 }
 
 // whereSuffix returns the declared filter, parenthesised, after prefix.

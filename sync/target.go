@@ -3,6 +3,7 @@ package datasync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -65,4 +66,20 @@ type Target interface {
 	// records its end, counts and error.
 	StartRun(ctx context.Context, r RunRecord) (int64, error)
 	FinishRun(ctx context.Context, r RunRecord) error
+}
+
+// ErrDeclaration marks an error no retry can fix: the declaration names
+// columns or types the source does not have, or a mapping that cannot
+// work. A queue gives up on such a run instead of retrying it.
+var ErrDeclaration = errors.New("the declaration does not fit the source or target")
+
+// declarationError keeps its message and matches ErrDeclaration.
+type declarationError struct{ error }
+
+func (e declarationError) Is(target error) bool { return target == ErrDeclaration }
+func (e declarationError) Unwrap() error        { return e.error }
+
+// declarationErrorf formats an error that matches ErrDeclaration.
+func declarationErrorf(format string, a ...any) error {
+	return declarationError{fmt.Errorf(format, a...)}
 }

@@ -46,6 +46,7 @@ type Defaults struct {
 	Overlap   time.Duration `koanf:"overlap"`
 	OnBadRows string        `koanf:"on_bad_rows"`
 	Timeout   time.Duration `koanf:"timeout"`
+	Queue     string        `koanf:"queue"`
 }
 
 // Log chooses the log level and format ("json", "console", or "auto":

@@ -167,6 +167,7 @@ func builtinDefaults() Defaults {
 		Settle:    DefaultSettle,
 		OnBadRows: OnBadRowsReject,
 		Timeout:   DefaultTimeout,
+		Queue:     DefaultQueue,
 	}
 }
 
@@ -192,6 +193,9 @@ func inherit(r Defaults, set map[string]bool, prefix string, d Defaults) Default
 	if unset("timeout") {
 		r.Timeout = d.Timeout
 	}
+	if unset("queue") {
+		r.Queue = d.Queue
+	}
 	return r
 }
 
@@ -202,12 +206,40 @@ func inherit(r Defaults, set map[string]bool, prefix string, d Defaults) Default
 // unique ignoring case (they key the state table); a later file reusing a
 // name is refused.
 func LoadTables(dir string, cfg *Config) ([]Table, error) {
-	paths, err := tableFiles(dir)
+	files, err := LoadDir(dir, cfg)
 	if err != nil {
 		return nil, err
 	}
 	var good []Table
 	var errs []error
+	for _, f := range files {
+		if f.Err != nil {
+			errs = append(errs, f.Err)
+			continue
+		}
+		good = append(good, f.Table)
+	}
+	return good, errors.Join(errs...)
+}
+
+// File is one declaration file of a directory as it loaded: Err is set
+// when it did not, and Table then holds what could be read.
+type File struct {
+	Path  string
+	Table Table
+	Err   error
+}
+
+// LoadDir loads every declaration file of dir, in name order, as
+// LoadTables does, but reports each file on its own, so that a caller
+// that reloads (the scheduler) can keep a broken file's last good
+// declaration. The error is for a directory that cannot be read.
+func LoadDir(dir string, cfg *Config) ([]File, error) {
+	paths, err := tableFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []File
 	seen := map[string]string{} // lower-cased name: file
 	for _, path := range paths {
 		if cfg != nil && sameFile(path, cfg.File) {
@@ -217,14 +249,12 @@ func LoadTables(dir string, cfg *Config) ([]Table, error) {
 		if first, dup := seen[strings.ToLower(t.Name)]; err == nil && dup {
 			err = fmt.Errorf("%s: name: %w %q (also in %s)", path, ErrDuplicateName, t.Name, first)
 		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		if err == nil {
+			seen[strings.ToLower(t.Name)] = path
 		}
-		seen[strings.ToLower(t.Name)] = path
-		good = append(good, t)
+		out = append(out, File{Path: path, Table: t, Err: err})
 	}
-	return good, errors.Join(errs...)
+	return out, nil
 }
 
 // sameFile reports whether paths a and b name the same existing file.

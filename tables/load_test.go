@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 	if pg.DSN != "postgres://syncd:pg-secret@localhost:5432/shop" || pg.DSNFile != filepath.Join("testdata", "secrets", "pg.dsn") {
 		t.Errorf("pg = %q from %q, want the trimmed content of testdata/secrets/pg.dsn", RedactDSN(pg.DSN), pg.DSNFile)
 	}
-	want := Defaults{Schedule: DefaultSchedule, BatchSize: 1000, Settle: 10 * time.Second, OnBadRows: OnBadRowsReject, Timeout: DefaultTimeout}
+	want := Defaults{Schedule: DefaultSchedule, BatchSize: 1000, Settle: 10 * time.Second, OnBadRows: OnBadRowsReject, Timeout: DefaultTimeout, Queue: DefaultQueue}
 	if cfg.Defaults != want {
 		t.Errorf("Defaults = %+v, want %+v", cfg.Defaults, want)
 	}

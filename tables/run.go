@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ func (t Table) run() Defaults {
 		Overlap:   t.Overlap,
 		OnBadRows: t.OnBadRows,
 		Timeout:   t.Timeout,
+		Queue:     t.Queue,
 	}
 }
 
@@ -34,6 +36,7 @@ func (t Table) run() Defaults {
 func (t *Table) setRun(d Defaults) {
 	t.Schedule, t.BatchSize, t.Settle = d.Schedule, d.BatchSize, d.Settle
 	t.Overlap, t.OnBadRows, t.Timeout = d.Overlap, d.OnBadRows, d.Timeout
+	t.Queue = d.Queue
 }
 
 // orBuiltin fills the fields of d where zero is never valid with the
@@ -45,6 +48,7 @@ func (d Defaults) orBuiltin() Defaults {
 	d.BatchSize = cmp.Or(d.BatchSize, b.BatchSize)
 	d.OnBadRows = cmp.Or(d.OnBadRows, b.OnBadRows)
 	d.Timeout = cmp.Or(d.Timeout, b.Timeout)
+	d.Queue = cmp.Or(d.Queue, b.Queue)
 	return d
 }
 
@@ -69,7 +73,14 @@ func checkRun(p *problems, prefix string, r Defaults) {
 		p.addf(prefix+"timeout", "%w: %v (allowed: more than 0s)", ErrOutOfRange, r.Timeout)
 	}
 	checkOneOf(p, prefix+"on_bad_rows", r.OnBadRows, OnBadRowsReject, OnBadRowsFail)
+	if !queueName.MatchString(r.Queue) {
+		p.addf(prefix+"queue", "%w %q (allowed: letters, digits, '_', '-', '.' and ':', 1 to 64 of them)", ErrBadValue, r.Queue)
+	}
 }
+
+// queueName is what a queue may be called: Asynq puts it inside Redis
+// keys, so nothing that could confuse a key or a log line.
+var queueName = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 
 // parseSchedule checks a schedule as the Asynq scheduler will read it
 // (robfig/cron's standard parser), but stricter: no intervals under a

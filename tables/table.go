@@ -17,6 +17,10 @@ type Table struct {
 	Overlap   time.Duration `koanf:"overlap"`
 	OnBadRows string        `koanf:"on_bad_rows"`
 	Timeout   time.Duration `koanf:"timeout"`
+	// Queue is the Asynq queue the table's tasks go to; workers choose
+	// the queues they serve (worker.queues), so a heavy table can get
+	// workers of its own.
+	Queue string `koanf:"queue"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.

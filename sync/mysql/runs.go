@@ -1,9 +1,11 @@
 package mysql
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	datasync "github.com/syncd/syncd/sync"
 )
@@ -63,4 +65,77 @@ func positionText(p datasync.Position) (sql.NullString, error) {
 		s += " " + *key
 	}
 	return sql.NullString{String: s, Valid: true}, nil
+}
+
+// RunRow is one row of syncd_runs as stored: positions are the text the
+// run log keeps, for people to read.
+type RunRow struct {
+	ID           int64      `json:"id"`
+	Table        string     `json:"table"`
+	Trigger      string     `json:"trigger"`
+	Status       string     `json:"status"`
+	Started      time.Time  `json:"started"`
+	Ended        *time.Time `json:"ended,omitempty"`
+	Read         int64      `json:"rows_read"`
+	Inserted     int64      `json:"rows_inserted"`
+	Updated      int64      `json:"rows_updated"`
+	Unchanged    int64      `json:"rows_unchanged"`
+	Pages        int        `json:"pages"`
+	CursorBefore string     `json:"cursor_before,omitempty"`
+	CursorAfter  string     `json:"cursor_after,omitempty"`
+	Error        string     `json:"error,omitempty"`
+}
+
+// RunFilter selects rows of syncd_runs.
+type RunFilter struct {
+	Table   string
+	AfterID int64 // only runs with a larger id
+	Failed  bool  // only failed runs
+	Limit   int   // 0: 100
+}
+
+// ListRuns returns the runs of f.Table that f selects, newest first.
+func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
+	q := "SELECT id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
+		"rows_unchanged, pages, cursor_before, cursor_after, error FROM syncd_runs WHERE table_name = ? AND id > ?"
+	args := []any{f.Table, f.AfterID}
+	if f.Failed {
+		q += " AND status = ?"
+		args = append(args, StatusFailed)
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, cmp.Or(f.Limit, 100))
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read syncd_runs: %w", err)
+	}
+	defer rows.Close()
+	var out []RunRow
+	for rows.Next() {
+		var r RunRow
+		var ended sql.NullTime
+		var before, after, errText sql.NullString
+		if err := rows.Scan(&r.ID, &r.Table, &r.Trigger, &r.Status, &r.Started, &ended, &r.Read, &r.Inserted, &r.Updated,
+			&r.Unchanged, &r.Pages, &before, &after, &errText); err != nil {
+			return nil, fmt.Errorf("read syncd_runs: %w", err)
+		}
+		if ended.Valid {
+			r.Ended = &ended.Time
+		}
+		r.CursorBefore, r.CursorAfter, r.Error = before.String, after.String, errText.String
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read syncd_runs: %w", err)
+	}
+	return out, nil
+}
+
+// LastRunID returns the id of the table's newest run, 0 for none.
+func LastRunID(ctx context.Context, db *sql.DB, table string) (int64, error) {
+	var id sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT MAX(id) FROM syncd_runs WHERE table_name = ?", table).Scan(&id); err != nil {
+		return 0, fmt.Errorf("read syncd_runs: %w", err)
+	}
+	return id.Int64, nil
 }

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
@@ -157,4 +158,44 @@ func moveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos
 		return datasync.ErrFenced
 	}
 	return nil
+}
+
+// Rewind sets a table's stored position to pos, or back to an initial
+// load when pos is zero, and raises its fencing version in the same
+// statement: a run in progress then finds its version stale at its next
+// page and stops, instead of moving the position past the rewind.
+func Rewind(ctx context.Context, db *sql.DB, table string, pos datasync.Position) error {
+	var cur, key *string
+	if !pos.IsZero() {
+		var err error
+		if cur, key, err = datasync.EncodePosition(pos); err != nil {
+			return err
+		}
+	}
+	_, err := db.ExecContext(ctx, "INSERT INTO syncd_state (table_name, cursor_value, last_key, version) VALUES (?, ?, ?, 1) "+
+		"ON DUPLICATE KEY UPDATE cursor_value = VALUES(cursor_value), last_key = VALUES(last_key), version = version + 1",
+		table, cur, key)
+	if err != nil {
+		return fmt.Errorf("rewind %s: %w", table, err)
+	}
+	return nil
+}
+
+// ReadState returns a table's stored state without claiming it; ok is
+// false when the table has never been synced.
+func ReadState(ctx context.Context, db *sql.DB, table string) (st datasync.State, ok bool, err error) {
+	st.Table = table
+	var cur, key sql.NullString
+	err = db.QueryRowContext(ctx, "SELECT version, cursor_value, last_key FROM syncd_state WHERE table_name = ?", table).
+		Scan(&st.Version, &cur, &key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, false, nil
+	}
+	if err != nil {
+		return st, false, fmt.Errorf("read state of %s: %w", table, err)
+	}
+	if st.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
+		return st, false, fmt.Errorf("stored position of %s: %w", table, err)
+	}
+	return st, true, nil
 }

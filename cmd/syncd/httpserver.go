@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/hibiken/asynqmon"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/tables"
+)
+
+// monitorPath is where the Asynq web UI is served.
+const monitorPath = "/monitor"
+
+// web is the worker's HTTP side: the Asynq web UI and the health checks.
+type web struct {
+	cfg   *tables.Config
+	pools *connect.Pools
+	cat   *queue.Catalog
+	redis redis.UniversalClient
+	mon   *asynqmon.HTTPHandler
+}
+
+func newWeb(cfg *tables.Config, pools *connect.Pools, cat *queue.Catalog) *web {
+	opt := queue.RedisConnOpt(cfg.Redis)
+	return &web{
+		cfg: cfg, pools: pools, cat: cat,
+		redis: opt.MakeRedisClient().(redis.UniversalClient),
+		mon:   asynqmon.New(asynqmon.Options{RootPath: monitorPath, RedisConnOpt: opt, ReadOnly: cfg.HTTP.ReadOnly}),
+	}
+}
+
+func (w *web) Close() error {
+	w.mon.Close()
+	return w.redis.Close()
+}
+
+// handler routes the worker's pages. /healthz and /readyz stay open to
+// load balancers and orchestrators; everything else is behind basic auth
+// when http.username is set.
+func (w *web) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		writeJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", w.readyz)
+	private := http.NewServeMux()
+	private.Handle(monitorPath, w.mon)
+	private.Handle(monitorPath+"/", w.mon)
+	private.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
+		http.Redirect(rw, r, monitorPath+"/", http.StatusFound)
+	})
+	mux.Handle("/", w.auth(private))
+	return mux
+}
+
+// auth asks for http.username and http.password when a username is set.
+func (w *web) auth(next http.Handler) http.Handler {
+	user, pass := w.cfg.HTTP.Username, w.cfg.HTTP.Password
+	if user == "" {
+		return next
+	}
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(user)) != 1 || subtle.ConstantTimeCompare([]byte(p), []byte(pass)) != 1 {
+			rw.Header().Set("WWW-Authenticate", `Basic realm="syncd", charset="UTF-8"`)
+			http.Error(rw, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// readyz reports whether this worker can do its job: Redis answers and
+// every target database of the declared tables answers. 503 otherwise,
+// with the failing part named.
+func (w *web) readyz(rw http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	ready := true
+	if err := w.redis.Ping(ctx).Err(); err != nil {
+		checks["redis"], ready = err.Error(), false
+	} else {
+		checks["redis"] = "ok"
+	}
+	for _, name := range w.targets() {
+		db, err := w.pools.DB(ctx, name)
+		if err == nil {
+			err = db.PingContext(ctx)
+		}
+		if err != nil {
+			checks["target "+name], ready = tables.Scrub(err, w.cfg.Connections[name].DSN).Error(), false
+			continue
+		}
+		checks["target "+name] = "ok"
+	}
+	code := http.StatusOK
+	if !ready {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(rw, code, map[string]any{"ready": ready, "checks": checks})
+}
+
+// targets lists the target connections in use.
+func (w *web) targets() []string {
+	var out []string
+	if w.cfg.Target != "" {
+		out = append(out, w.cfg.Target)
+	}
+	for _, t := range w.cat.Tables() {
+		if !slices.Contains(out, t.Target.Connection) {
+			out = append(out, t.Target.Connection)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func writeJSON(rw http.ResponseWriter, code int, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(code)
+	_ = json.NewEncoder(rw).Encode(v)
+}

@@ -1,0 +1,192 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/syncd/syncd/tables"
+)
+
+// Enqueuer puts sync:table tasks on the queue.
+type Enqueuer struct {
+	client    *asynq.Client
+	inspector *asynq.Inspector
+}
+
+// NewEnqueuer connects to the queue's Redis.
+func NewEnqueuer(opt asynq.RedisConnOpt) *Enqueuer {
+	return &Enqueuer{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt)}
+}
+
+// Close closes the connections.
+func (e *Enqueuer) Close() error {
+	return errors.Join(e.client.Close(), e.inspector.Close())
+}
+
+// Inspector returns the queue inspector the enqueuer uses.
+func (e *Enqueuer) Inspector() *asynq.Inspector { return e.inspector }
+
+// Outcome is what an enqueue did.
+type Outcome struct {
+	// Queued is true when this call put the task on the queue.
+	Queued bool
+	// Already is the state of the table's task that was already there
+	// (pending, active, scheduled, retry) when Queued is false.
+	Already string
+	// RunNow is true when an already queued task waiting for its retry or
+	// its time was moved to run now.
+	RunNow bool
+	// ClearedArchived is true when an archived task of the table had to be
+	// deleted first: it would have blocked every enqueue of the table.
+	ClearedArchived bool
+}
+
+func (o Outcome) String() string {
+	switch {
+	case o.Queued && o.ClearedArchived:
+		return "queued (an archived failed task of the table was cleared)"
+	case o.Queued:
+		return "queued"
+	case o.RunNow:
+		return "already queued (" + o.Already + "); moved to run now"
+	default:
+		return "already queued (" + o.Already + ")"
+	}
+}
+
+// Enqueue puts a sync of t on its queue with trigger. A task of t that is
+// already queued or running is not an error: the Outcome says so, and a
+// manual enqueue moves one waiting for a retry to run now.
+func (e *Enqueuer) Enqueue(ctx context.Context, t tables.Table, trigger string) (Outcome, error) {
+	task, opts, err := NewTask(t, trigger)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out, err := enqueue(ctx, e.client, e.inspector, task, opts, queueOf(t), TaskID(t.Name))
+	if err != nil || out.Queued || trigger == "schedule" {
+		return out, err
+	}
+	if out.Already == stateName(asynq.TaskStateRetry) || out.Already == stateName(asynq.TaskStateScheduled) {
+		if err := e.inspector.RunTask(queueOf(t), TaskID(t.Name)); err == nil {
+			out.RunNow = true
+		}
+	}
+	return out, nil
+}
+
+// enqueue enqueues task under id in queue. An archived task with the same
+// id (a sync that failed past its retries) blocks every later enqueue of
+// the table, so the table would silently stop syncing: it is deleted and
+// the enqueue tried once more.
+func enqueue(ctx context.Context, c *asynq.Client, in *asynq.Inspector, task *asynq.Task, opts []asynq.Option, queue, id string) (Outcome, error) {
+	_, err := c.EnqueueContext(ctx, task, opts...)
+	if err == nil {
+		return Outcome{Queued: true}, nil
+	}
+	if !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, err)
+	}
+	info, ierr := in.GetTaskInfo(queue, id)
+	if errors.Is(ierr, asynq.ErrTaskNotFound) {
+		// Finished between the two calls: try again once.
+		if _, err = c.EnqueueContext(ctx, task, opts...); err == nil {
+			return Outcome{Queued: true}, nil
+		}
+		if errors.Is(err, asynq.ErrTaskIDConflict) {
+			return Outcome{Already: "pending"}, nil
+		}
+		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, err)
+	}
+	if ierr != nil {
+		return Outcome{}, fmt.Errorf("enqueue %s: inspect the task already there: %w", id, ierr)
+	}
+	if info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted {
+		return Outcome{Already: stateName(info.State)}, nil
+	}
+	if err := in.DeleteTask(queue, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+		return Outcome{}, fmt.Errorf("enqueue %s: delete the archived task that blocks it: %w", id, err)
+	}
+	if _, err := c.EnqueueContext(ctx, task, opts...); err != nil {
+		if errors.Is(err, asynq.ErrTaskIDConflict) {
+			return Outcome{Already: "pending"}, nil
+		}
+		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, err)
+	}
+	return Outcome{Queued: true, ClearedArchived: true}, nil
+}
+
+// stateName names a task state as the web UI does.
+func stateName(s asynq.TaskState) string { return s.String() }
+
+// NewScheduler returns the periodic task manager that enqueues every
+// declared table on its schedule. It asks the catalog for the tables
+// every interval (the catalog reloads only when a file changed), so a
+// new or edited declaration is scheduled within interval. Two schedulers
+// on one Redis both enqueue every tick; the task id turns the second into
+// "already queued", so a table still runs once at a time.
+func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval time.Duration) (*asynq.PeriodicTaskManager, error) {
+	opt := RedisConnOpt(cfg.Redis)
+	client, in := asynq.NewClient(opt), asynq.NewInspector(opt)
+	return asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
+		PeriodicTaskConfigProvider: provider{cat},
+		RedisConnOpt:               opt,
+		SyncInterval:               interval,
+		SchedulerOpts: &asynq.SchedulerOpts{
+			Logger:   Logger(log),
+			LogLevel: asynqLevel(log),
+			// PostEnqueueFunc is not told which task failed; this is.
+			EnqueueErrorHandler: func(task *asynq.Task, opts []asynq.Option, err error) { //nolint:staticcheck
+				onScheduledConflict(client, in, log, task, opts, err)
+			},
+		},
+	})
+}
+
+// onScheduledConflict handles a failed scheduled enqueue: "already queued"
+// is normal and quiet; an archived task blocking the table is cleared and
+// the table enqueued; anything else is logged.
+func onScheduledConflict(c *asynq.Client, in *asynq.Inspector, log zerolog.Logger, task *asynq.Task, opts []asynq.Option, err error) {
+	p, _ := ParsePayload(task.Payload())
+	if !errors.Is(err, asynq.ErrTaskIDConflict) {
+		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
+		return
+	}
+	queue := tables.DefaultQueue
+	for _, o := range opts {
+		if o.Type() == asynq.QueueOpt {
+			queue, _ = o.Value().(string)
+		}
+	}
+	out, err := enqueue(context.Background(), c, in, task, opts, queue, TaskID(p.Table))
+	switch {
+	case err != nil:
+		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
+	case out.ClearedArchived:
+		log.Warn().Str("table", p.Table).Msg("cleared the table's archived failed task so its schedule goes on")
+	default:
+		log.Debug().Str("table", p.Table).Str("state", out.Already).Msg("scheduled sync skipped: already queued")
+	}
+}
+
+// provider is the PeriodicTaskConfigProvider: one entry per declared
+// table. Declarations are validated by the catalog (a schedule that would
+// not parse never gets here), and a broken file keeps its last good
+// entry, so the manager never drops a table for a typo.
+type provider struct{ cat *Catalog }
+
+func (p provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
+	var out []*asynq.PeriodicTaskConfig
+	for _, t := range p.cat.Tables() {
+		task, opts, err := NewTask(t, "schedule")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &asynq.PeriodicTaskConfig{Cronspec: t.Schedule, Task: task, Opts: opts})
+	}
+	return out, nil
+}

@@ -1,0 +1,78 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/syncd/syncd/tables"
+)
+
+// WorkerOptions tune a worker beyond syncd.yaml; zero values take the
+// defaults. Tests shorten the retry backoff.
+type WorkerOptions struct {
+	RetryBase, RetryMax time.Duration
+}
+
+// NewWorker returns the Asynq server of a worker: worker.concurrency
+// tables at once from worker.queues, retries with jittered exponential
+// backoff, and worker.shutdown_timeout for running syncs to finish on
+// shutdown before their tasks go back to the queue.
+func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.Server {
+	if o.RetryBase == 0 {
+		o.RetryBase = RetryBase
+	}
+	if o.RetryMax == 0 {
+		o.RetryMax = RetryMax
+	}
+	return asynq.NewServer(RedisConnOpt(cfg.Redis), asynq.Config{
+		Concurrency:     cfg.Worker.Concurrency,
+		Queues:          cfg.Worker.Queues,
+		ShutdownTimeout: cfg.Worker.ShutdownTimeout,
+		RetryDelayFunc:  RetryDelay(o.RetryBase, o.RetryMax),
+		Logger:          Logger(log),
+		LogLevel:        asynqLevel(log),
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, task *asynq.Task, err error) {
+			// The engine has logged the run; this says what the queue does next.
+			n, _ := asynq.GetRetryCount(ctx)
+			max, _ := asynq.GetMaxRetry(ctx)
+			ev := log.Warn().Err(err).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
+			if errors.Is(err, asynq.SkipRetry) || n >= max {
+				ev.Msg("sync failed; task archived (the table's schedule enqueues it again)")
+				return
+			}
+			ev.Msg("sync failed; retrying with backoff")
+		}),
+	})
+}
+
+// Mux routes sync:table tasks to h.
+func Mux(h *Handler) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Handle(TypeSyncTable, h)
+	return mux
+}
+
+// Logger adapts zerolog to Asynq's logger.
+func Logger(log zerolog.Logger) asynq.Logger { return asynqLogger{log.With().Str("component", "asynq").Logger()} }
+
+type asynqLogger struct{ log zerolog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.log.Debug().Msg(fmt.Sprint(args...)) }
+func (l asynqLogger) Info(args ...any)  { l.log.Info().Msg(fmt.Sprint(args...)) }
+func (l asynqLogger) Warn(args ...any)  { l.log.Warn().Msg(fmt.Sprint(args...)) }
+func (l asynqLogger) Error(args ...any) { l.log.Error().Msg(fmt.Sprint(args...)) }
+func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(fmt.Sprint(args...)) }
+
+// asynqLevel keeps Asynq's own chatter (a line per registered entry, per
+// start and stop) at warnings unless syncd logs at debug.
+func asynqLevel(log zerolog.Logger) asynq.LogLevel {
+	if log.GetLevel() <= zerolog.DebugLevel {
+		return asynq.DebugLevel
+	}
+	return asynq.WarnLevel
+}
