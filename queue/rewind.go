@@ -56,7 +56,9 @@ func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any)
 		}
 		defer src.Close()
 		pos = datasync.Position{Cursor: from}
-		if _, _, err := src.PageQuery(pos, nil, 1); err != nil {
+		// Reading one row from there is the check the source itself makes
+		// of the value: a time for an integer column fails here, not later.
+		if _, err := src.ReadPage(ctx, pos, nil, 1); err != nil {
 			return fmt.Errorf("%s: --from %v does not fit the cursor column %s: %w", t.Name, from, t.Source.Cursor, err)
 		}
 	}

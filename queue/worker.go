@@ -58,7 +58,9 @@ func Mux(h *Handler) *asynq.ServeMux {
 }
 
 // Logger adapts zerolog to Asynq's logger.
-func Logger(log zerolog.Logger) asynq.Logger { return asynqLogger{log.With().Str("component", "asynq").Logger()} }
+func Logger(log zerolog.Logger) asynq.Logger {
+	return asynqLogger{log.With().Str("component", "asynq").Logger()}
+}
 
 type asynqLogger struct{ log zerolog.Logger }
 

@@ -17,11 +17,22 @@ const (
 	StatusFailed  = "failed"
 )
 
+// abandoned is the error of a run that never recorded its end.
+const abandoned = "the run did not record its end (its worker stopped or lost the target); a newer run took the table over"
+
 // StartRun implements datasync.Target.
 func (t *Target) StartRun(ctx context.Context, r datasync.RunRecord) (int64, error) {
 	before, err := positionText(r.CursorBefore)
 	if err != nil {
 		return 0, err
+	}
+	// A run whose process died, or lost the target, could not record its
+	// end; it would read "running" forever. Its version is older than the
+	// state's now, which is how it is told apart from a run still going.
+	if _, err := t.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, error = ? "+
+		"WHERE table_name = ? AND status = ? AND version < (SELECT version FROM syncd_state WHERE table_name = ?)",
+		StatusFailed, r.Started.UTC(), abandoned, r.Table, StatusRunning, r.Table); err != nil {
+		return 0, fmt.Errorf("close abandoned runs in syncd_runs: %w", err)
 	}
 	res, err := t.db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, cursor_before) "+
 		"SELECT ?, ?, ?, version, ?, ? FROM syncd_state WHERE table_name = ?",

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/synctest"
+	"github.com/syncd/syncd/tables"
+)
+
+// runCLIContext is runCLI with a context, for commands that run until
+// cancelled.
+func runCLIContext(ctx context.Context, out io.Writer, args ...string) error {
+	root := newRoot()
+	root.SetOut(out)
+	root.SetErr(out)
+	root.SetArgs(append(args, "--log-format", "json"))
+	return root.ExecuteContext(ctx)
+}
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// syncd run serves the web UI and the health checks, and syncd enqueue
+// --wait runs a table through it and reports the run.
+func TestRunAndEnqueueWait(t *testing.T) {
+	redisAddr := synctest.Redis(t)
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX items_sync ON items (updated_at, id)`,
+		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 10) i`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
+	q, listen := synctest.UniqueName("syncd_t_"), freeAddr(t)
+	cfg := writeConfig(t, fmt.Sprintf(`connections:
+  src: {driver: postgres, dsn: '%s'}
+  tgt: {driver: mysql, dsn: '%s'}
+target: tgt
+defaults: {queue: %s, schedule: "@daily"}
+redis: {addr: %s}
+worker: {queues: {%s: 1}, shutdown_timeout: 2s}
+http: {listen: %s}
+`, pgDSN, myDSN, q, redisAddr, q, listen), map[string]string{"items.yaml": itemsTable})
+	t.Cleanup(func() {
+		in := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
+		_ = in.DeleteQueue(q, true)
+		in.Close()
+	})
+
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var runLog bytes.Buffer
+	go func() { done <- runCLIContext(ctx, &runLog, "-c", cfg, "run") }()
+	base := "http://" + listen
+	for i := 0; ; i++ {
+		if code, _ := get(t, base+"/healthz"); code == http.StatusOK {
+			break
+		}
+		if i == 300 {
+			stop()
+			t.Fatalf("syncd run did not serve /healthz: %v\n%s", <-done, runLog.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := get(t, base+"/monitor/"); code != http.StatusOK || !strings.Contains(body, "<title>Asynq - Monitoring</title>") {
+		t.Errorf("/monitor/: %d, want 200 and the Asynq UI page", code)
+	}
+	if code, body := get(t, base+"/readyz"); code != http.StatusOK || !strings.Contains(body, `"ready":true`) {
+		t.Errorf("/readyz: %d %s, want 200 ready", code, body)
+	}
+
+	out, code := runCLI("-c", cfg, "enqueue", "items", "--wait")
+	if code != 0 || !strings.Contains(out, "items: queued") || !strings.Contains(out, "ok: 10 rows read (10 inserted") {
+		t.Fatalf("enqueue --wait: exit %d\n%s", code, out)
+	}
+	out, code = runCLI("-c", cfg, "enqueue", "items", "--full", "--wait")
+	if code != 0 || !strings.Contains(out, "rewound to the start") || !strings.Contains(out, "ok: 10 rows read (0 inserted, 0 updated, 10 unchanged)") {
+		t.Fatalf("enqueue --full --wait: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI("-c", cfg, "enqueue", "items", "--from", "yesterday"); code != exitBadConfig || !strings.Contains(out, "--from") {
+		t.Fatalf("enqueue --from yesterday: exit %d, want %d naming --from\n%s", code, exitBadConfig, out)
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("syncd run ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("syncd run did not stop within 30s of SIGTERM's context cancel")
+	}
+}
+
+// startRedis starts a Redis server of the test's own, which the test can
+// stop without touching the one other tests use.
+func startRedis(t *testing.T) (addr string, cmd *exec.Cmd) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_SERVERS") != "" {
+			t.Fatal("redis-server is not installed (apt-get install redis-server)")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	addr = freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	cmd = exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
+	must(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return addr, cmd
+		}
+		if i == 100 {
+			t.Fatalf("redis-server on %s did not start: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func testWeb(t *testing.T, cfg *tables.Config) *httptest.Server {
+	t.Helper()
+	cat, err := queue.NewCatalog(cfg, zerolog.Nop())
+	must(t, err)
+	pools := connect.NewPools(cfg)
+	w := newWeb(cfg, pools, cat)
+	srv := httptest.NewServer(w.handler())
+	t.Cleanup(func() { srv.Close(); w.Close(); pools.Close() })
+	return srv
+}
+
+func TestReadyzReportsAStoppedRedis(t *testing.T) {
+	_, myDSN := synctest.MariaDB(t)
+	addr, redis := startRedis(t)
+	cfg := &tables.Config{
+		Connections: map[string]tables.Connection{"tgt": {Driver: tables.DriverMySQL, DSN: myDSN}},
+		Target:      "tgt", TablesDir: t.TempDir(), Redis: tables.Redis{Addr: addr},
+	}
+	srv := testWeb(t, cfg)
+	if code, body := get(t, srv.URL+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz with Redis and MariaDB up: %d %s", code, body)
+	}
+	must(t, redis.Process.Kill())
+	_ = redis.Wait()
+	code, body := get(t, srv.URL+"/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"redis":"dial tcp`) || !strings.Contains(body, `"target tgt":"ok"`) {
+		t.Fatalf("/readyz with Redis stopped: %d %s; want 503 naming redis, target ok", code, body)
+	}
+	if code, _ := get(t, srv.URL+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz with Redis stopped: %d, want 200 (the process is up)", code)
+	}
+}
+
+func TestMonitorBasicAuth(t *testing.T) {
+	cfg := &tables.Config{
+		TablesDir: t.TempDir(), Redis: tables.Redis{Addr: freeAddr(t)},
+		HTTP: tables.HTTP{Username: "ops", Password: "s3cret", ReadOnly: true},
+	}
+	srv := testWeb(t, cfg)
+	if code, _ := get(t, srv.URL+"/monitor/"); code != http.StatusUnauthorized {
+		t.Fatalf("/monitor/ without credentials: %d, want 401", code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/monitor/", nil)
+	req.SetBasicAuth("ops", "wrong")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/monitor/ with a wrong password: %v %v, want 401", resp.StatusCode, err)
+	}
+	req.SetBasicAuth("ops", "s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/monitor/ with credentials: %v %v, want 200", resp, err)
+	}
+	resp.Body.Close()
+	if code, _ := get(t, srv.URL+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz: %d, want 200 without credentials", code)
+	}
+}
+

@@ -1,0 +1,255 @@
+package queue_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
+
+	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/synctest"
+	"github.com/syncd/syncd/tables"
+)
+
+// fixture is one test's world: a PostgreSQL source database, a MariaDB
+// target database, a queue of its own on the real Redis, and a config
+// directory with syncd.yaml and tables/.
+type fixture struct {
+	t       *testing.T
+	dir     string
+	queue   string
+	src     *sql.DB // PostgreSQL
+	tgt     *sql.DB // MariaDB, directly (not through any proxy)
+	cfg     *tables.Config
+	pools   *connect.Pools
+	enq     *queue.Enqueuer
+	log     zerolog.Logger
+	targetA string // the target server address the config uses
+}
+
+type fixtureOptions struct {
+	// targetAddr replaces the MariaDB address in the target DSN (a proxy).
+	targetAddr      string
+	shutdownTimeout time.Duration
+}
+
+func newFixture(t *testing.T, o fixtureOptions) *fixture {
+	t.Helper()
+	redisAddr := synctest.Redis(t)
+	pg := synctest.Postgres(t)
+	_, my := synctest.MariaDB(t)
+	f := &fixture{t: t, dir: t.TempDir(), queue: synctest.UniqueName("syncd_t_"), log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)}
+	f.src = synctest.Open(t, "pgx", pg)
+	f.tgt = synctest.Open(t, "mysql", my)
+	if o.targetAddr != "" {
+		my = strings.Replace(my, "127.0.0.1:3306", o.targetAddr, 1)
+	}
+	if o.shutdownTimeout == 0 {
+		o.shutdownTimeout = 5 * time.Second
+	}
+	if err := os.Mkdir(filepath.Join(f.dir, "tables"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.write("syncd.yaml", fmt.Sprintf(`connections:
+  src: {driver: postgres, dsn: %q}
+  tgt: {driver: mysql, dsn: %q}
+target: tgt
+defaults:
+  queue: %s
+  settle: 0s
+  batch_size: 100
+redis:
+  addr: %s
+worker:
+  concurrency: 2
+  queues: {%s: 1}
+  shutdown_timeout: %s
+http:
+  listen: ""
+`, pg, my, f.queue, redisAddr, f.queue, o.shutdownTimeout))
+	cfg, err := tables.LoadConfig(filepath.Join(f.dir, "syncd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cfg = cfg
+	f.pools = connect.NewPools(cfg)
+	f.enq = queue.NewEnqueuer(queue.RedisConnOpt(cfg.Redis))
+	t.Cleanup(func() {
+		// The queue goes with the test, whatever state its tasks are in.
+		_ = f.enq.Inspector().DeleteQueue(f.queue, true)
+		f.enq.Close()
+		f.pools.Close()
+	})
+	return f
+}
+
+// write writes a file of the config directory.
+func (f *fixture) write(name, text string) {
+	f.t.Helper()
+	if err := os.WriteFile(filepath.Join(f.dir, name), []byte(text), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// declare writes the declaration of a table name syncing source table
+// src_NAME into target table NAME, and creates both tables.
+func (f *fixture) declare(name, schedule string) {
+	f.t.Helper()
+	synctest.Exec(f.t, f.src,
+		`CREATE TABLE src_`+name+` (id bigint PRIMARY KEY, name text NOT NULL, qty int NOT NULL, updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX src_`+name+`_cursor ON src_`+name+` (updated_at, id)`)
+	synctest.Exec(f.t, f.tgt, `CREATE TABLE `+name+` (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL, qty INT NOT NULL, updated_at DATETIME(6) NOT NULL)`)
+	f.write("tables/"+name+".yaml", fmt.Sprintf(`source: {connection: src, table: src_%s, key: [id], cursor: updated_at}
+target: {table: %s}
+schedule: %q
+`, name, name, schedule))
+}
+
+// insert adds rows ids from..to to the source with updated_at one second
+// apart from a fixed base, so a rewind point selects a known count.
+func (f *fixture) insert(name string, from, to int) {
+	f.t.Helper()
+	synctest.Exec(f.t, f.src, fmt.Sprintf(`INSERT INTO src_%s SELECT i, 'row ' || i, i %% 7, timestamp '2026-01-01' + i * interval '1 second' FROM generate_series(%d, %d) i`, name, from, to))
+}
+
+// table returns the loaded declaration of name.
+func (f *fixture) table(name string) tables.Table {
+	f.t.Helper()
+	t, err := tables.LoadTable(filepath.Join(f.dir, "tables", name+".yaml"), f.cfg)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return t
+}
+
+func (f *fixture) catalog() *queue.Catalog {
+	f.t.Helper()
+	cat, err := queue.NewCatalog(f.cfg, f.log)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return cat
+}
+
+// startWorker starts a worker with fast retries; it stops when the test
+// ends unless stopped before.
+func (f *fixture) startWorker(cat *queue.Catalog) *asynq.Server {
+	f.t.Helper()
+	srv := queue.NewWorker(f.cfg, f.log, queue.WorkerOptions{RetryBase: 200 * time.Millisecond, RetryMax: time.Second})
+	if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log})); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// startScheduler starts a scheduler that rereads the declarations every
+// 200ms.
+func (f *fixture) startScheduler(cat *queue.Catalog) {
+	f.t.Helper()
+	mgr, err := queue.NewScheduler(f.cfg, cat, f.log, 200*time.Millisecond)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := mgr.Start(); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(mgr.Shutdown)
+}
+
+// rows returns "id:name:qty" of every row of a table, in id order.
+func rows(t *testing.T, db *sql.DB, table string) []string {
+	t.Helper()
+	r, err := db.Query("SELECT id, name, qty FROM " + table + " ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []string
+	for r.Next() {
+		var id int64
+		var name string
+		var qty int
+		if err := r.Scan(&id, &name, &qty); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%d:%s:%d", id, name, qty))
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// same reports whether the target table holds exactly the source rows.
+func (f *fixture) same(name string) (bool, string) {
+	s, g := rows(f.t, f.src, "src_"+name), rows(f.t, f.tgt, name)
+	if len(s) != len(g) {
+		return false, fmt.Sprintf("source has %d rows, target %d", len(s), len(g))
+	}
+	for i := range s {
+		if s[i] != g[i] {
+			return false, fmt.Sprintf("row %d: source %s, target %s", i, s[i], g[i])
+		}
+	}
+	return true, ""
+}
+
+// eventually polls cond until it holds or the generous limit passes: a
+// wait for an outcome, not a claim about speed.
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still not so after 90s: %s", what, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// runs returns the table's runs, oldest first.
+func (f *fixture) runs(name string) []mysql.RunRow {
+	f.t.Helper()
+	rs, err := mysql.ListRuns(context.Background(), f.tgt, mysql.RunFilter{Table: name, Limit: 10000})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
+		rs[i], rs[j] = rs[j], rs[i]
+	}
+	return rs
+}
+
+// taskGone reports whether the table's task has left the queue.
+func (f *fixture) taskGone(name string) (bool, string) {
+	info, err := f.enq.Inspector().GetTaskInfo(f.queue, queue.TaskID(name))
+	if errors.Is(err, asynq.ErrTaskNotFound) {
+		return true, ""
+	}
+	if err != nil {
+		return false, err.Error()
+	}
+	return false, "task is " + info.State.String() + " " + info.LastErr
+}
+
+// pages returns the pages the table's state has counted.
+func (f *fixture) pages(name string) int64 {
+	var n sql.NullInt64
+	_ = f.tgt.QueryRow("SELECT pages FROM syncd_state WHERE table_name = ?", name).Scan(&n)
+	return n.Int64
+}

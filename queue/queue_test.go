@@ -1,0 +1,384 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/syncd/syncd/queue"
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/synctest"
+)
+
+// A table on "@every 1s" receives source changes with no manual step.
+func TestScheduledSync(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@every 1s")
+	f.insert("items", 1, 500)
+	cat := f.catalog()
+	f.startScheduler(cat)
+	f.startWorker(cat)
+	eventually(t, "first load", func() (bool, string) { return f.same("items") })
+
+	synctest.Exec(t, f.src,
+		`UPDATE src_items SET qty = qty + 100, updated_at = clock_timestamp() WHERE id % 10 = 0`,
+		`INSERT INTO src_items SELECT i, 'late ' || i, 1, clock_timestamp() FROM generate_series(501, 520) i`)
+	eventually(t, "changes after the first load", func() (bool, string) { return f.same("items") })
+
+	for _, r := range f.runs("items") {
+		if r.Trigger != datasync.TriggerSchedule {
+			t.Errorf("run %d trigger %q, want schedule (no manual step)", r.ID, r.Trigger)
+		}
+		if r.Status == mysql.StatusFailed {
+			t.Errorf("run %d failed: %s", r.ID, r.Error)
+		}
+	}
+}
+
+// Enqueueing a table whose sync is already queued makes one run, not two.
+func TestEnqueueWhileQueuedRunsOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 300)
+	ctx := context.Background()
+	tb := f.table("items")
+
+	first, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual)
+	if err != nil || !first.Queued {
+		t.Fatalf("first enqueue: %+v, %v; want queued", first, err)
+	}
+	second, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual)
+	if err != nil {
+		t.Fatalf("second enqueue: %v; want \"already queued\", not an error", err)
+	}
+	if second.Queued || second.Already != "pending" || second.String() != "already queued (pending)" {
+		t.Fatalf("second enqueue: %+v (%s); want already queued (pending)", second, second)
+	}
+	f.startWorker(f.catalog())
+	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
+	eventually(t, "rows", func() (bool, string) { return f.same("items") })
+	if rs := f.runs("items"); len(rs) != 1 || rs[0].Read != 300 || rs[0].Status != mysql.StatusOK {
+		t.Fatalf("runs = %+v; want one ok run of 300 rows", rs)
+	}
+}
+
+// --from re-reads the rows from the rewind point on; --full re-reads all.
+func TestRewind(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 500)
+	ctx := context.Background()
+	tb := f.table("items")
+	f.startWorker(f.catalog())
+	syncNow := func(trigger string) mysql.RunRow {
+		t.Helper()
+		if _, err := f.enq.Enqueue(ctx, tb, trigger); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
+		rs := f.runs("items")
+		return rs[len(rs)-1]
+	}
+	if r := syncNow(datasync.TriggerManual); r.Read != 500 {
+		t.Fatalf("first load read %d rows, want 500", r.Read)
+	}
+	if r := syncNow(datasync.TriggerManual); r.Read != 0 {
+		t.Fatalf("second run read %d rows, want 0 (nothing changed)", r.Read)
+	}
+
+	// Row i has updated_at 2026-01-01 + i s: from row 300 on is 201 rows.
+	from, err := queue.ParseFrom("2026-01-01T00:05:00") // = row 300
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.Rewind(ctx, f.pools, tb, from); err != nil {
+		t.Fatal(err)
+	}
+	r := syncNow(datasync.TriggerRewind)
+	if r.Read != 201 || r.Trigger != datasync.TriggerRewind || r.Unchanged != 201 {
+		t.Fatalf("run after --from read %d rows (%d unchanged), trigger %s; want 201 rows of ids 300..500, all unchanged", r.Read, r.Unchanged, r.Trigger)
+	}
+
+	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := syncNow(datasync.TriggerFull); r.Read != 500 || r.CursorBefore != "" {
+		t.Fatalf("run after --full read %d rows from %q; want 500 from the start", r.Read, r.CursorBefore)
+	}
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+
+	// A rewind point the cursor column cannot take changes nothing.
+	before, _, _ := mysql.ReadState(ctx, f.tgt, "items")
+	if err := queue.Rewind(ctx, f.pools, tb, int64(42)); err == nil {
+		t.Fatal("rewind of a timestamp cursor to an integer: no error")
+	}
+	if after, _, _ := mysql.ReadState(ctx, f.tgt, "items"); after.Position.String() != before.Position.String() {
+		t.Fatalf("a refused rewind moved the position from %s to %s", before.Position, after.Position)
+	}
+}
+
+// A target connection cut mid-run fails the run; the retry completes the
+// table exactly, and no run is left looking as if it were still running.
+func TestTransientTargetFailureIsRetried(t *testing.T) {
+	t.Parallel()
+	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
+	f := newFixture(t, fixtureOptions{targetAddr: proxy.Addr()})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 20000)
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items}
+schedule: "@daily"
+batch_size: 20
+`)
+	f.startWorker(f.catalog())
+	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	proxy.Cut()
+	time.Sleep(time.Second) // the target stays unreachable for a while
+	proxy.Restore()
+	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+	rs := f.runs("items")
+	failed := 0
+	for _, r := range rs {
+		switch r.Status {
+		case mysql.StatusFailed:
+			failed++
+		case mysql.StatusRunning:
+			t.Errorf("run %d still reads running after the table was completed", r.ID)
+		}
+	}
+	if failed == 0 || rs[len(rs)-1].Status != mysql.StatusOK {
+		t.Fatalf("runs %+v: want a failed run, then the last one ok", rs)
+	}
+}
+
+// Shutting a worker down mid-run hands the task back; another worker
+// completes the table, and every row was written once: the rows of the
+// runs add up to the table.
+func TestGracefulShutdownMidRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{shutdownTimeout: 300 * time.Millisecond})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 20000)
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items}
+schedule: "@daily"
+batch_size: 20
+`)
+	cat := f.catalog()
+	first := f.startWorker(cat)
+	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	first.Shutdown()
+	if ok, _ := f.taskGone("items"); ok {
+		t.Skip("the run finished before the shutdown; nothing to hand back on this machine")
+	}
+	var n int
+	if err := f.tgt.QueryRow("SELECT COUNT(*) FROM items").Scan(&n); err != nil || n == 20000 {
+		t.Fatalf("after shutdown the target has %d rows (%v); want a part", n, err)
+	}
+	f.startWorker(cat)
+	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+	rs := f.runs("items")
+	var read int64
+	for _, r := range rs {
+		read += r.Read
+	}
+	if len(rs) < 2 || read != 20000 {
+		t.Fatalf("runs %+v read %d rows in all; want at least two runs adding up to exactly 20000 (no page written twice)", rs, read)
+	}
+}
+
+// Asynq can run two handlers of one task at once (a lease that expired);
+// the fencing version keeps the table exact.
+func TestTwoHandlersOfOneTask(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 5000)
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items}
+schedule: "@daily"
+batch_size: 50
+`)
+	cat := f.catalog()
+	task, _, err := queue.NewTask(f.table("items"), datasync.TriggerManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := &queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log}
+			errs[i] = h.ProcessTask(context.Background(), task)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("handler %d: %v", i, err)
+		}
+	}
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+	var cur string
+	if err := f.tgt.QueryRow("SELECT cursor_value FROM syncd_state WHERE table_name = 'items'").Scan(&cur); err != nil {
+		t.Fatal(err)
+	}
+	if want := "t:2026-01-01T01:23:20Z"; cur != want { // row 5000
+		t.Fatalf("cursor %s, want %s (the last row)", cur, want)
+	}
+}
+
+// An archived task (a declaration error) would block every later enqueue
+// of the table; enqueue clears it once the declaration is fixed.
+func TestArchivedTaskDoesNotBlockTheTable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 100)
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items, columns: {id: id, name: no_such_column, qty: qty, updated_at: updated_at}}
+schedule: "@daily"
+`)
+	cat := f.catalog()
+	f.startWorker(cat)
+	ctx := context.Background()
+	if _, err := f.enq.Enqueue(ctx, f.table("items"), datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "task archived", func() (bool, string) {
+		info, err := f.enq.Inspector().GetTaskInfo(f.queue, queue.TaskID("items"))
+		if err != nil {
+			return false, err.Error()
+		}
+		return info.State == asynq.TaskStateArchived, info.State.String()
+	})
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items}
+schedule: "@daily"
+`)
+	out, err := f.enq.Enqueue(ctx, f.table("items"), datasync.TriggerManual)
+	if err != nil || !out.Queued || !out.ClearedArchived {
+		t.Fatalf("enqueue after the fix: %+v, %v; want queued, archived task cleared", out, err)
+	}
+	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+}
+
+// Editing tables_dir while the scheduler runs: a new file is scheduled; a
+// broken one is reported and neither stops the others nor loses its own
+// schedule.
+func TestSchedulerFollowsTheDeclarations(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@every 1s")
+	f.insert("items", 1, 50)
+	cat := f.catalog()
+	f.startScheduler(cat)
+	f.startWorker(cat)
+	eventually(t, "items synced", func() (bool, string) { return f.same("items") })
+
+	f.declare("parts", "@every 1s") // a new file while running
+	f.insert("parts", 1, 40)
+	eventually(t, "the new table synced", func() (bool, string) { return f.same("parts") })
+
+	f.write("tables/items.yaml", "source: {connection: src\n  broken") // a typo
+	f.write("tables/orders.yaml", "source: [")                         // broken from the start
+	eventually(t, "the problems reported", func() (bool, string) {
+		p := cat.Problems()
+		return len(p) == 2, fmt.Sprint(p)
+	})
+	synctest.Exec(t, f.src,
+		`INSERT INTO src_items SELECT i, 'more ' || i, 2, clock_timestamp() FROM generate_series(51, 60) i`,
+		`INSERT INTO src_parts SELECT i, 'more ' || i, 2, clock_timestamp() FROM generate_series(41, 50) i`)
+	eventually(t, "items still synced on its last good declaration", func() (bool, string) { return f.same("items") })
+	eventually(t, "parts still synced", func() (bool, string) { return f.same("parts") })
+
+	if err := os.Remove(filepath.Join(f.dir, "tables", "parts.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the removed table gone", func() (bool, string) {
+		_, ok := cat.Lookup("parts")
+		return !ok, "parts still declared"
+	})
+}
+
+func TestParseFrom(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]any{
+		"42":                          int64(42),
+		"18446744073709551615":        uint64(18446744073709551615),
+		"2026-01-02":                  time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
+		"2026-01-02T03:04:05":         time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		"2026-01-02 03:04:05.1234567": time.Date(2026, 1, 2, 3, 4, 5, 123456700, time.UTC),
+		"2026-01-02T03:04:05+08:00":   time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 8*3600)),
+	} {
+		got, err := queue.ParseFrom(in)
+		if err != nil {
+			t.Errorf("ParseFrom(%q): %v", in, err)
+			continue
+		}
+		if gt, ok := got.(time.Time); ok {
+			if wt := want.(time.Time); !gt.Equal(wt) || gt.Format(time.RFC3339Nano) != wt.Format(time.RFC3339Nano) {
+				t.Errorf("ParseFrom(%q) = %v, want %v", in, gt, wt)
+			}
+			continue
+		}
+		if got != want {
+			t.Errorf("ParseFrom(%q) = %#v, want %#v", in, got, want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2026-13-01", "1.5"} {
+		if _, err := queue.ParseFrom(bad); err == nil {
+			t.Errorf("ParseFrom(%q): no error", bad)
+		}
+	}
+}
+
+func TestRetryDelayGrowsWithJitterUpToTheCap(t *testing.T) {
+	t.Parallel()
+	d := queue.RetryDelay(time.Second, 10*time.Second)
+	for n, hi := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 30: 10 * time.Second} {
+		seen := map[time.Duration]bool{}
+		for range 50 {
+			got := d(n, errors.New("x"), nil)
+			if got < hi/2 || got > hi {
+				t.Fatalf("attempt %d waits %v, want between %v and %v", n, got, hi/2, hi)
+			}
+			seen[got] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("attempt %d always waits the same; want jitter", n)
+		}
+	}
+}
