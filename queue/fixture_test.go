@@ -86,8 +86,8 @@ http:
 	f.enq = queue.NewEnqueuer(queue.RedisConnOpt(cfg.Redis))
 	t.Cleanup(func() {
 		// The queue goes with the test, whatever state its tasks are in.
-		_ = f.enq.Inspector().DeleteQueue(f.queue, true)
 		f.enq.Close()
+		synctest.DropQueue(t, redisAddr, f.queue)
 		f.pools.Close()
 	})
 	return f
@@ -164,7 +164,10 @@ func (f *fixture) startScheduler(cat *queue.Catalog) {
 	if err := mgr.Start(); err != nil {
 		f.t.Fatal(err)
 	}
-	f.t.Cleanup(mgr.Shutdown)
+	f.t.Cleanup(func() {
+		mgr.Shutdown()
+		synctest.DropOrphanSchedulerHistory(f.t, f.cfg.Redis.Addr)
+	})
 }
 
 // rows returns "id:name:qty" of every row of a table, in id order.

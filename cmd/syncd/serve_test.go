@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
 	"github.com/syncd/syncd/queue"
@@ -76,11 +75,7 @@ redis: {addr: %s}
 worker: {queues: {%s: 1}, shutdown_timeout: 2s}
 http: {listen: %s}
 `, pgDSN, myDSN, q, redisAddr, q, listen), map[string]string{"items.yaml": itemsTable})
-	t.Cleanup(func() {
-		in := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr})
-		_ = in.DeleteQueue(q, true)
-		in.Close()
-	})
+	t.Cleanup(func() { synctest.DropQueue(t, redisAddr, q) })
 
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -213,3 +208,17 @@ func TestMonitorBasicAuth(t *testing.T) {
 	}
 }
 
+
+func TestProgressText(t *testing.T) {
+	pr := &queue.Progress{Rows: 5000}
+	if got, want := progressText(pr, -1, 2*time.Second), "running: 5000 rows, 2500 rows/s"; got != want {
+		t.Errorf("unknown total: %q, want %q", got, want)
+	}
+	if got, want := progressText(pr, 20000, 2*time.Second), "running: 5000 rows, 2500 rows/s, 25% of 20000, about 6s left"; got != want {
+		t.Errorf("known total: %q, want %q", got, want)
+	}
+	// Rows changed since the count can take a run past it.
+	if got, want := progressText(pr, 4000, 2*time.Second), "running: 5000 rows, 2500 rows/s, 100% of 4000"; got != want {
+		t.Errorf("past the count: %q, want %q", got, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -24,4 +25,50 @@ func Redis(t testing.TB) string {
 		unreachable(t, "Redis at "+RedisAddr, `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ""`, err)
 	}
 	return RedisAddr
+}
+
+// DropQueue removes every key of an Asynq queue: its tasks and the
+// processed and failed counters the workers keep, so a test leaves
+// nothing behind in Redis.
+func DropQueue(t testing.TB, addr, queue string) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx := context.Background()
+	var keys []string
+	iter := c.Scan(ctx, 0, "asynq:{"+queue+"}*", 1000).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if len(keys) > 0 {
+		c.Del(ctx, keys...)
+	}
+	c.SRem(ctx, "asynq:queues", queue)
+}
+
+// DropOrphanSchedulerHistory removes the enqueue history of scheduler
+// entries that no running scheduler has any more. Asynq keeps one history
+// key per entry and clears it when the scheduler stops, but not when an
+// entry is unregistered (a table removed or rescheduled while running).
+func DropOrphanSchedulerHistory(t testing.TB, addr string) {
+	t.Helper()
+	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: addr})
+	defer in.Close()
+	entries, err := in.SchedulerEntries()
+	if err != nil {
+		return
+	}
+	live := map[string]bool{}
+	for _, e := range entries {
+		live["asynq:scheduler_history:"+e.ID] = true
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, "asynq:scheduler_history:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		if !live[iter.Val()] {
+			c.Del(ctx, iter.Val())
+		}
+	}
 }
