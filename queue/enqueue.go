@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
+	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -68,7 +69,7 @@ func (e *Enqueuer) Enqueue(ctx context.Context, t tables.Table, trigger string) 
 		return Outcome{}, err
 	}
 	out, err := enqueue(ctx, e.client, e.inspector, task, opts, queueOf(t), TaskID(t.Name))
-	if err != nil || out.Queued || trigger == "schedule" {
+	if err != nil || out.Queued || trigger == datasync.TriggerSchedule {
 		return out, err
 	}
 	if out.Already == stateName(asynq.TaskStateRetry) || out.Already == stateName(asynq.TaskStateScheduled) {
@@ -182,7 +183,7 @@ type provider struct{ cat *Catalog }
 func (p provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
 	var out []*asynq.PeriodicTaskConfig
 	for _, t := range p.cat.Tables() {
-		task, opts, err := NewTask(t, "schedule")
+		task, opts, err := NewTask(t, datasync.TriggerSchedule)
 		if err != nil {
 			return nil, err
 		}
