@@ -382,3 +382,53 @@ func TestRetryDelayGrowsWithJitterUpToTheCap(t *testing.T) {
 		}
 	}
 }
+
+// A row the target refuses is kept in syncd_rejects while the rest of
+// the table syncs; once the target can take it (the column widened), the
+// next run writes it and forgets the reject, and a rejected row deleted
+// from the source is forgotten too.
+func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 300)
+	synctest.Exec(t, f.tgt, "ALTER TABLE items MODIFY name VARCHAR(8) NOT NULL")
+	synctest.Exec(t, f.src, `UPDATE src_items SET name = 'a name far too long for eight' WHERE id IN (10, 150, 299)`)
+	ctx := context.Background()
+	tb := f.table("items")
+	f.startWorker(f.catalog())
+	syncNow := func() mysql.RunRow {
+		t.Helper()
+		if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
+		rs := f.runs("items")
+		return rs[len(rs)-1]
+	}
+	rejects := func() int {
+		var n int
+		if err := f.tgt.QueryRow("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	r := syncNow()
+	if r.Status != mysql.StatusOK || r.Inserted != 297 || r.Rejected != 3 || rejects() != 3 {
+		t.Fatalf("first run %+v with %d rejects; want ok, 297 inserted, 3 rejected", r, rejects())
+	}
+	if ok, _ := f.same("items"); ok {
+		t.Fatal("the target equals the source although 3 rows were refused")
+	}
+
+	synctest.Exec(t, f.tgt, "ALTER TABLE items MODIFY name VARCHAR(100) NOT NULL")
+	synctest.Exec(t, f.src, "DELETE FROM src_items WHERE id = 299")
+	synctest.Exec(t, f.tgt, "DELETE FROM items WHERE id = 299") // what a delete-aware sync would do
+	r = syncNow()
+	if r.Status != mysql.StatusOK || r.Inserted != 2 || r.Rejected != 0 || rejects() != 0 {
+		t.Fatalf("run after widening %+v with %d rejects; want the 2 rows written and no rejects left", r, rejects())
+	}
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+}

@@ -60,6 +60,7 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 	if rec.ID, err = o.Target.StartRun(ctx, rec); err != nil {
 		return rec, fmt.Errorf("record start of run of %s: %w", o.Table.Name, err)
 	}
+	st.RunID = rec.ID
 	log := o.Logger.With().Str(FieldTable, o.Table.Name).Int64(FieldRunID, rec.ID).Logger()
 	err = run(ctx, o, st, &rec, log)
 	rec.Ended = time.Now()
@@ -82,7 +83,7 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 		ev = log.Error().Err(err)
 	}
 	ev.Str(FieldTrigger, rec.Trigger).Int64(FieldRows, rec.Read).
-		Int64("inserted", rec.Inserted).Int64("updated", rec.Updated).Int64("unchanged", rec.Unchanged).
+		Int64("inserted", rec.Inserted).Int64("updated", rec.Updated).Int64("unchanged", rec.Unchanged).Int64("rejected", rec.Rejected).
 		Int("pages", rec.Pages).Dur("duration", rec.Ended.Sub(rec.Started)).
 		Str("cursor_before", rec.CursorBefore.String()).Str(FieldCursor, rec.CursorAfter.String()).
 		Msg("run finished")
@@ -96,6 +97,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	}
 	if hi == nil {
 		return nil // an empty source: nothing to read, nothing to bound
+	}
+	if err := retryRejects(ctx, o, st, rec); err != nil {
+		return err
 	}
 	start := withOverlap(st.Position, o.Table.Overlap)
 	ctx, cancel := context.WithCancel(ctx)

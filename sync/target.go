@@ -21,16 +21,21 @@ type State struct {
 	// Position is where the previous run stopped; its zero value means no
 	// row has been written yet (an initial load).
 	Position Position
+	// RunID is the run's id in the run log, for the rows it rejects.
+	RunID int64
 }
 
 // WriteStats counts what one page did to the target.
 type WriteStats struct {
 	Inserted, Updated, Unchanged int64
+	// Rejected counts rows the target refused and kept aside with their
+	// error (on_bad_rows: reject) instead of writing them.
+	Rejected int64
 }
 
 // Add sums two counts.
 func (s WriteStats) Add(o WriteStats) WriteStats {
-	return WriteStats{s.Inserted + o.Inserted, s.Updated + o.Updated, s.Unchanged + o.Unchanged}
+	return WriteStats{s.Inserted + o.Inserted, s.Updated + o.Updated, s.Unchanged + o.Unchanged, s.Rejected + o.Rejected}
 }
 
 // RunRecord is one line of the run log.

@@ -142,7 +142,7 @@ func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappin
 	if err != nil {
 		return nil, fmt.Errorf("%s: target.table: %w", t.Name, err)
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key})
+	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows})
 }
 
 // Run runs t once with everything opened from p.

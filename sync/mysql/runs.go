@@ -54,8 +54,8 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 		status, errText = StatusFailed, sql.NullString{String: r.Error, Valid: true}
 	}
 	_, err = t.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, rows_read = ?, rows_inserted = ?, rows_updated = ?, "+
-		"rows_unchanged = ?, pages = ?, cursor_after = ?, error = ? WHERE id = ?",
-		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Pages, after, errText, r.ID)
+		"rows_unchanged = ?, rows_rejected = ?, pages = ?, cursor_after = ?, error = ? WHERE id = ?",
+		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Pages, after, errText, r.ID)
 	if err != nil {
 		return fmt.Errorf("update syncd_runs: %w", err)
 	}
@@ -91,6 +91,7 @@ type RunRow struct {
 	Inserted     int64      `json:"rows_inserted"`
 	Updated      int64      `json:"rows_updated"`
 	Unchanged    int64      `json:"rows_unchanged"`
+	Rejected     int64      `json:"rows_rejected"`
 	Pages        int        `json:"pages"`
 	CursorBefore string     `json:"cursor_before,omitempty"`
 	CursorAfter  string     `json:"cursor_after,omitempty"`
@@ -108,7 +109,7 @@ type RunFilter struct {
 // ListRuns returns the runs of f.Table that f selects, newest first.
 func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 	q := "SELECT id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
-		"rows_unchanged, pages, cursor_before, cursor_after, error FROM syncd_runs WHERE table_name = ? AND id > ?"
+		"rows_unchanged, rows_rejected, pages, cursor_before, cursor_after, error FROM syncd_runs WHERE table_name = ? AND id > ?"
 	args := []any{f.Table, f.AfterID}
 	if f.Failed {
 		q += " AND status = ?"
@@ -127,7 +128,7 @@ func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 		var ended sql.NullTime
 		var before, after, errText sql.NullString
 		if err := rows.Scan(&r.ID, &r.Table, &r.Trigger, &r.Status, &r.Started, &ended, &r.Read, &r.Inserted, &r.Updated,
-			&r.Unchanged, &r.Pages, &before, &after, &errText); err != nil {
+			&r.Unchanged, &r.Rejected, &r.Pages, &before, &after, &errText); err != nil {
 			return nil, fmt.Errorf("read syncd_runs: %w", err)
 		}
 		if ended.Valid {

@@ -44,6 +44,12 @@ func OpenDB(dsn string) (*sql.DB, error) {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
+	// Strict mode makes the server refuse a value it would otherwise cut
+	// or zero with a warning, so a bad value becomes a reject instead of
+	// silently wrong data. A DSN that sets sql_mode itself is obeyed.
+	if !hasParam(cfg.Params, "sql_mode") {
+		cfg.Params["sql_mode"] = "CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')"
+	}
 	conn, err := gomysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("parse mysql dsn: %w", tables.Scrub(err, dsn))
@@ -69,4 +75,14 @@ func OpenSource(ctx context.Context, dsn string, t tables.Table) (*datasync.SQLS
 		return nil, fmt.Errorf("open source of %s: %w", t.Name, tables.Scrub(err, dsn))
 	}
 	return src.OwnDB(), nil
+}
+
+// hasParam reports whether a DSN sets the session variable name.
+func hasParam(params map[string]string, name string) bool {
+	for k := range params {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }

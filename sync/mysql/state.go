@@ -42,9 +42,29 @@ var schema = []string{
 	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 }
 
+// rejectsSchema (version 2) keeps the rows the target refused, one row per
+// table and key: a row refused again updates its entry.
+var rejectsSchema = []string{
+	`CREATE TABLE IF NOT EXISTS syncd_rejects (
+		id          BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+		table_name  VARCHAR(64) NOT NULL,
+		key_hash    BINARY(32) NOT NULL COMMENT 'SHA-256 of row_key',
+		row_key     TEXT NOT NULL COMMENT 'JSON array of typed texts, as syncd_state.last_key',
+		row_values  MEDIUMTEXT NOT NULL COMMENT 'JSON object: target column to value',
+		error       TEXT NOT NULL,
+		run_id      BIGINT NOT NULL,
+		attempts    INT NOT NULL DEFAULT 1,
+		first_seen  DATETIME(6) NOT NULL,
+		last_seen   DATETIME(6) NOT NULL,
+		UNIQUE KEY syncd_rejects_key (table_name, key_hash)
+	) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+	"ALTER TABLE syncd_runs ADD COLUMN rows_rejected BIGINT NOT NULL DEFAULT 0 AFTER rows_unchanged",
+}
+
 // migrations maps a schema version to the statements that reach it.
 var migrations = [][]string{
 	1: schema,
+	2: rejectsSchema,
 }
 
 // EnsureSchema creates or upgrades syncd's state tables. It is idempotent

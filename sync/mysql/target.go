@@ -31,6 +31,9 @@ type TargetOptions struct {
 	// Retries is how many times a page is tried again after a deadlock or a
 	// lock wait timeout (default 5).
 	Retries int
+	// OnBadRows is what to do with rows the target refuses: reject (keep
+	// them in syncd_rejects and go on, the default) or fail.
+	OnBadRows string
 }
 
 // Target writes one table in MySQL or MariaDB and keeps syncd's state
@@ -39,12 +42,14 @@ type Target struct {
 	db        *sql.DB
 	table     string
 	ident     tables.Ident
-	cols      []string
+	cols      []string // quoted
+	names     []string // as declared
 	key       []int
 	keyCols   []string
 	syntax    upsertSyntax
 	maxPacket int
 	retries   int
+	onBadRows string
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -54,7 +59,7 @@ type Target struct {
 // tables, reads the server's version to choose the upsert syntax and its
 // max_allowed_packet to size statements. It does not take ownership of db.
 func NewTarget(ctx context.Context, db *sql.DB, o TargetOptions) (*Target, error) {
-	t := &Target{db: db, ident: o.Table, table: o.Table.Backticked(), retries: o.Retries, stmts: map[string]*sql.Stmt{}}
+	t := &Target{db: db, ident: o.Table, table: o.Table.Backticked(), retries: o.Retries, onBadRows: o.OnBadRows, stmts: map[string]*sql.Stmt{}}
 	if t.retries == 0 {
 		t.retries = 5
 	}
@@ -79,6 +84,7 @@ func (t *Target) layout(o TargetOptions) error {
 	pos := make(map[string]int, len(o.Columns))
 	for i, c := range o.Columns {
 		t.cols = append(t.cols, quoteColumn(c))
+		t.names = append(t.names, c)
 		pos[strings.ToLower(c)] = i
 	}
 	for _, k := range o.Key {
@@ -114,6 +120,11 @@ func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasy
 	var err error
 	for attempt := 0; ; attempt++ {
 		ws, err = t.writeOnce(ctx, st, rows, pos)
+		if isDataError(err) {
+			// Rare: only now is the page written again row group by row
+			// group to find the rows at fault.
+			ws, err = t.writeIsolating(ctx, st, asAny(rows), pos)
+		}
 		if err == nil || !retryable(err) || attempt >= t.retries {
 			return ws, err
 		}
