@@ -84,6 +84,15 @@ func TestSyncCommandEndToEnd(t *testing.T) {
 	if n != 10 || cursor != `["i:10"]` {
 		t.Fatalf("target has %d rows and last key %s, want 10 and row 10", n, cursor)
 	}
+
+	if out, code := runCLI("-c", cfg, "verify", "items"); code != 0 || !strings.Contains(out, "items: equal: source 10 rows, target 10 rows") {
+		t.Fatalf("verify after sync: exit %d\n%s", code, out)
+	}
+	synctest.Exec(t, tgt, "DELETE FROM items WHERE id = 3")
+	out, code := runCLI("-c", cfg, "verify", "items", "--json")
+	if code != exitFailed || !strings.Contains(out, `"missing":1`) || !strings.Contains(out, `{"key":"3","kind":"missing"}`) {
+		t.Fatalf("verify with a row deleted from the target: exit %d, want %d and key 3 missing\n%s", code, exitFailed, out)
+	}
 }
 
 func TestCheckReportsBadDeclarationsWithExitCode2(t *testing.T) {
