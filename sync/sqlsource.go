@@ -291,6 +291,9 @@ func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
 	return Row(raw), nil
 }
 
+// Dialect returns the dialect the source reads with.
+func (s *SQLSource) Dialect() Dialect { return s.d }
+
 // Close implements Source. It closes the pool only when the source owns
 // it (see OwnDB): pools are usually shared by every table of a connection.
 func (s *SQLSource) Close() error {

@@ -125,3 +125,40 @@ func TestWrongPasswordIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// syncd plan prints the CREATE TABLE of target.create and runs nothing;
+// check --connect says the first run will create it; sync does.
+func TestPlanThenCreate(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	synctest.Exec(t, synctest.Open(t, "pgx", pgDSN),
+		`CREATE TABLE items (id bigint PRIMARY KEY, name varchar(30), updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX items_sync ON items (updated_at, id)`,
+		`INSERT INTO items VALUES (1, 'a', localtimestamp - interval '1 hour')`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": strings.Replace(itemsTable, "target: {table: items}", "target: {table: wms_items, create: true, columns: {item_id: id, label: name, changed: updated_at}}", 1)})
+
+	out, code := runCLI("-c", cfg, "plan", "items")
+	want := "CREATE TABLE `wms_items` (\n  `changed` DATETIME(6) NOT NULL,\n  `item_id` BIGINT NOT NULL,\n  `label` VARCHAR(30) NULL,\n" +
+		"  PRIMARY KEY (`item_id`),\n  KEY `syncd_cursor` (`changed`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("plan: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+	var n int
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wms_items'").Scan(&n))
+	if n != 0 {
+		t.Fatal("plan created the table")
+	}
+	if out, code := runCLI("-c", cfg, "check", "--connect"); code != 0 || !strings.Contains(out, "the first run creates it") {
+		t.Fatalf("check --connect: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, out)
+	}
+	var label string
+	must(t, tgt.QueryRow("SELECT label FROM wms_items WHERE item_id = 1").Scan(&label))
+	if label != "a" {
+		t.Fatalf("label = %q", label)
+	}
+}

@@ -60,8 +60,11 @@ func checkTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappi
 	if err != nil {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: "describe target " + t.Target.Table + ": " + err.Error()}}
 	}
+	if len(info.Columns) == 0 && t.Target.Create {
+		return []datasync.Problem{{Table: t.Name, Message: "target table " + t.Target.Table + " does not exist yet: the first run creates it (target.create); syncd plan " + t.Name + " prints how"}}
+	}
 	if len(info.Columns) == 0 {
-		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist"}}
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist: create it, or set target.create: true (syncd plan " + t.Name + " prints the statement)"}}
 	}
 	return datasync.CheckTarget(t, m, info)
 }

@@ -102,8 +102,12 @@ type Job struct {
 }
 
 // Open prepares a run of t: it opens (or reuses) both connections, learns
-// the source's columns and builds the mapping and the target.
+// the source's columns, creates the target table when target.create asks
+// for it and it is missing, and builds the mapping and the target.
 func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
+	if _, err := createTarget(ctx, p, t); err != nil {
+		return nil, err
+	}
 	src, err := OpenSource(ctx, p, t)
 	if err != nil {
 		return nil, err
