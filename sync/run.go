@@ -36,6 +36,9 @@ type Options struct {
 	Mapping Mapping
 	Trigger string
 	Logger  zerolog.Logger
+	// AcceptSchema takes a change of the source's columns as it is (after
+	// the target was made to match), instead of stopping the run.
+	AcceptSchema bool
 	// AfterPage, when set, is called after each committed page with its
 	// number (from 1); an error stops the run there. Tests use it to stop a
 	// run between pages as a crash would.
@@ -87,6 +90,11 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 
 // run is the page loop of Run.
 func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger) error {
+	note, err := checkSchema(ctx, o, st, log)
+	rec.Notes = note
+	if err != nil {
+		return err
+	}
 	hi, err := o.Source.UpperBound(ctx, o.Table.Settle)
 	if err != nil {
 		return err

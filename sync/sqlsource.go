@@ -26,6 +26,9 @@ type SQLSource struct {
 	keys    []column
 	selects string
 	ownDB   bool
+	// driverTypes holds the driver's type name of each column (lower-cased
+	// name: type) as probed; checkResult compares every page with it.
+	driverTypes map[string]string
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's
@@ -40,12 +43,21 @@ func NewSQLSource(ctx context.Context, db *sql.DB, d Dialect, t tables.Table) (*
 	if err != nil {
 		return nil, err
 	}
+	driverTypes := make(map[string]string, len(all))
+	for _, c := range all {
+		driverTypes[strings.ToLower(c.Name)] = c.DatabaseType
+	}
 	if r, ok := d.(ColumnRefiner); ok {
 		if all, err = r.RefineColumns(ctx, db, from, all); err != nil {
 			return nil, fmt.Errorf("read column types of %s: %w", sourceName(t), err)
 		}
 	}
-	return NewSQLSourceWithColumns(db, d, t, all)
+	s, err := NewSQLSourceWithColumns(db, d, t, all)
+	if err != nil {
+		return nil, err
+	}
+	s.driverTypes = driverTypes
+	return s, nil
 }
 
 // NewSQLSourceWithColumns is NewSQLSource for a source whose columns are
@@ -217,6 +229,9 @@ func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit in
 		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
 	}
 	defer rows.Close()
+	if err := s.checkResult(rows); err != nil {
+		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+	}
 	page := make([]Row, 0, limit)
 	for rows.Next() {
 		r, err := s.scan(rows)
