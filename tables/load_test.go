@@ -97,6 +97,7 @@ func TestLoadConfigProblems(t *testing.T) {
 		"malformed.yaml":             {ErrSyntax, "malformed YAML: line "},
 		"bad_encrypt.yaml":           {ErrBadValue, `connections.erp.encrypt: invalid value "maybe" (allowed: strict, true, false, disable)`},
 		"bad_intent.yaml":            {ErrBadValue, `connections.erp.application_intent: invalid value "readonly-please" (allowed: ReadOnly, ReadWrite)`},
+		"strict_trust.yaml":          {ErrBadValue, "connections.erp.trust_server_certificate: invalid value: encrypt: strict always checks the certificate"},
 		"options_not_sqlserver.yaml": {ErrBadValue, "connections.wms: invalid value: encrypt, trust_server_certificate, application_intent and app_name are for sqlserver connections (allowed: set them in the mysql DSN)"},
 	}
 	checkEveryFile(t, "testdata/badconfig", tests, func(path string) error {

@@ -229,6 +229,10 @@ func checkConn(p *problems, name string, c Connection) {
 	if c.Encrypt != "" {
 		checkOneOf(p, field+".encrypt", c.Encrypt, EncryptModes...)
 	}
+	if c.Encrypt == "strict" && c.TrustServerCertificate {
+		// The driver ignores the setting under strict (msdsn: parseTLS).
+		p.addf(field+".trust_server_certificate", "%w: encrypt: strict always checks the certificate (allowed: false with strict, or encrypt: true)", ErrBadValue)
+	}
 	if c.ApplicationIntent != "" {
 		checkOneOf(p, field+".application_intent", c.ApplicationIntent, ApplicationIntents...)
 	}

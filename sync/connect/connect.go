@@ -71,7 +71,7 @@ func (p *Pools) Close() error {
 func openDB(c tables.Connection) (*sql.DB, error) {
 	switch c.Driver {
 	case tables.DriverSQLServer:
-		return mssql.OpenDB(c.DSN)
+		return mssql.OpenDB(mssql.WithSettings(c.DSN, mssql.SettingsOf(c)))
 	case tables.DriverMySQL:
 		return mysql.OpenDB(c.DSN)
 	case tables.DriverPostgres:
