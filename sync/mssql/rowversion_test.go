@@ -3,7 +3,6 @@ package mssql_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
@@ -44,11 +43,7 @@ func TestRowversionState(t *testing.T) {
 // MIN_ACTIVE_ROWVERSION() - 1, stops below it, so the row committed
 // later is read by the next run instead of being skipped for good.
 func TestServerRowversionOpenTransaction(t *testing.T) {
-	admin := os.Getenv("SYNCD_TEST_MSSQL_DSN")
-	if admin == "" {
-		t.Skip("SYNCD_TEST_MSSQL_DSN not set")
-	}
-	dsn := newDatabase(t, admin)
+	dsn := synctest.SQLServer(t)
 	db, err := mssql.OpenDB(dsn)
 	if err != nil {
 		t.Fatal(err)
