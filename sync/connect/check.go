@@ -48,11 +48,7 @@ func checkSource(ctx context.Context, p *Pools, t tables.Table, src *datasync.SQ
 }
 
 func checkTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) []datasync.Problem {
-	db, err := p.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
-	}
-	id, err := tables.ParseIdent(t.Target.Table, 2)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
 	}

@@ -138,15 +138,24 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 
 // OpenTarget opens the target of t for the columns of m.
 func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
-	db, err := p.DB(ctx, t.Target.Connection)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}
+	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key})
+}
+
+// targetDB returns the pool of t's target connection and its table.
+func targetDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, tables.Ident, error) {
+	db, err := p.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return nil, tables.Ident{}, err
+	}
 	id, err := tables.ParseIdent(t.Target.Table, 2)
 	if err != nil {
-		return nil, fmt.Errorf("%s: target.table: %w", t.Name, err)
+		return nil, tables.Ident{}, fmt.Errorf("%s: target.table: %w", t.Name, err)
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key})
+	return db, id, nil
 }
 
 // Run runs t once with everything opened from p.

@@ -42,13 +42,9 @@ func createTarget(ctx context.Context, p *Pools, t tables.Table) (bool, error) {
 	if !t.Target.Create {
 		return false, nil
 	}
-	db, err := p.DB(ctx, t.Target.Connection)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return false, err
-	}
-	id, err := tables.ParseIdent(t.Target.Table, 2)
-	if err != nil {
-		return false, fmt.Errorf("%s: target.table: %w", t.Name, err)
 	}
 	// The source's catalog is read only while the table is missing.
 	if info, err := mysql.Describe(ctx, db, id); err != nil || len(info.Columns) > 0 {
