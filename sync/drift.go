@@ -166,12 +166,19 @@ func evolve(ctx context.Context, o Options, ss SchemaSource, tk SchemaTarget, d 
 		return nil, nil
 	}
 	defs := make([]ColumnDef, 0, len(d.Added))
+	idx := ColumnIndex(o.Source.Columns())
 	for _, c := range d.Added {
 		typ, err := ss.MySQLType(c, false)
 		if err != nil {
 			return nil, fmt.Errorf("%s: add column %s (%s) to the target: %w", o.Table.Name, c.Name, c.Declared(), err)
 		}
-		defs = append(defs, ColumnDef{Name: c.Name, Type: typ, Nullable: true, Source: c})
+		// The target columns fed by it, under their target.columns names.
+		i, _ := idx.Find(c.Name)
+		for j, from := range o.Mapping.From {
+			if from == i {
+				defs = append(defs, ColumnDef{Name: o.Mapping.Columns[j], Type: typ, Nullable: true, Source: c})
+			}
+		}
 	}
 	added, err := tk.AddColumns(ctx, defs)
 	if err != nil {

@@ -228,3 +228,33 @@ func wantStoppedAt(t *testing.T, err error, part string) {
 		t.Errorf("run: %v, want %q", err, part)
 	}
 }
+
+// A column newly mapped in target.columns is new to the run too: evolve
+// adds it to the target under its target name, and the rows read from
+// then on carry it.
+func TestDriftNewlyMappedColumnAddedUnderItsTargetName(t *testing.T) {
+	ds := driftSources()[0]
+	pgDSN := synctest.Postgres(t)
+	_, tgtDSN := synctest.MariaDB(t)
+	src, tgt := synctest.Open(t, "pgx", pgDSN), synctest.Open(t, "mysql", tgtDSN)
+	synctest.Exec(t, src, ds.create...)
+	p := pools(t, ds.driver, pgDSN, tgtDSN)
+	tbl := createdTable("items", "items", "id", "updated_at")
+	tbl.Target.Columns = map[string]string{"item_id": "id", "changed": "updated_at"}
+	if _, err := runOnce(t, p, tbl); err != nil {
+		t.Fatal(err)
+	}
+	tbl.Target.Columns["amount"] = "qty"
+	synctest.Exec(t, src, ds.insert)
+	_, err := runOnce(t, p, tbl)
+	wantStoppedAt(t, err, "column qty (integer) is new")
+
+	tbl.Target.Evolve = tables.EvolveAddColumns
+	rec, err := runOnce(t, p, tbl)
+	if err != nil || rec.Inserted != 2 || !strings.Contains(rec.Notes, "added to items: amount") {
+		t.Fatalf("run: %+v, %v", rec, err)
+	}
+	if n := count(t, tgt, "SELECT COUNT(*) FROM items WHERE amount IS NOT NULL"); n != 2 {
+		t.Errorf("%d rows with amount, want the 2 read after it was mapped", n)
+	}
+}
