@@ -84,8 +84,11 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 	ev.Str(FieldTrigger, rec.Trigger).Int64(FieldRows, rec.Read).
 		Int64("inserted", rec.Inserted).Int64("updated", rec.Updated).Int64("unchanged", rec.Unchanged).
 		Int("pages", rec.Pages).Dur("duration", rec.Ended.Sub(rec.Started)).
-		Str("cursor_before", rec.CursorBefore.String()).Str(FieldCursor, rec.CursorAfter.String()).
-		Msg("run finished")
+		Str("cursor_before", rec.CursorBefore.String()).Str(FieldCursor, rec.CursorAfter.String())
+	if rec.Notes != "" {
+		ev = ev.Str("notes", rec.Notes)
+	}
+	ev.Msg("run finished")
 }
 
 // run is the page loop of Run.
