@@ -81,6 +81,16 @@ func CompareColumns(seen, now []ColumnInfo) Drift {
 	return d
 }
 
+// Blocking returns the changes that stop a run of a table whose
+// target.evolve is evolve: all but the new columns evolve adds.
+func (d Drift) Blocking(evolve string) Drift {
+	stop := Drift{Removed: d.Removed, Retyped: d.Retyped}
+	if evolve != tables.EvolveAddColumns {
+		stop.Added = d.Added
+	}
+	return stop
+}
+
 // String lists the changes, one clause each.
 func (d Drift) String() string {
 	var parts []string
@@ -145,10 +155,7 @@ func refuseDrift(o Options, d Drift) error {
 	if o.AcceptSchema {
 		return nil
 	}
-	stop := Drift{Removed: d.Removed, Retyped: d.Retyped}
-	if o.Table.Target.Evolve != tables.EvolveAddColumns {
-		stop.Added = d.Added
-	}
+	stop := d.Blocking(o.Table.Target.Evolve)
 	if stop.Empty() {
 		return nil
 	}

@@ -122,6 +122,7 @@ func TestDriftNewColumnStops(t *testing.T) {
 	forEachSource(t, func(t *testing.T, ds driftSource) {
 		src, tgt, p, tbl := ds.open(t)
 		synctest.Exec(t, src, ds.addNote, ds.insert)
+		wantCheck(t, p, tbl, true, "source columns changed since the last run, which will stop: column note (")
 		_, err := runOnce(t, p, tbl)
 		wantStopped(t, tgt, err, "items: source schema changed: column note (", "is new", "set target.evolve: add_columns", "--accept-schema")
 		// The table is stopped run after run until the change is taken.
@@ -135,6 +136,7 @@ func TestDriftNewColumnAdded(t *testing.T) {
 		src, tgt, p, tbl := ds.open(t)
 		synctest.Exec(t, src, ds.addNote, ds.insert)
 		tbl.Target.Evolve = tables.EvolveAddColumns
+		wantCheck(t, p, tbl, false, "which will add them to the target (target.evolve): column note (")
 		rec, err := runOnce(t, p, tbl)
 		if err != nil || rec.Inserted != 2 || !strings.Contains(rec.Notes, "added to items: note") {
 			t.Fatalf("run: %+v, %v", rec, err)
@@ -257,4 +259,19 @@ func TestDriftNewlyMappedColumnAddedUnderItsTargetName(t *testing.T) {
 	if n := count(t, tgt, "SELECT COUNT(*) FROM items WHERE amount IS NOT NULL"); n != 2 {
 		t.Errorf("%d rows with amount, want the 2 read after it was mapped", n)
 	}
+}
+
+// wantCheck checks that syncd check --connect tells of the drift, as an
+// error or a warning.
+func wantCheck(t *testing.T, p *Pools, tbl tables.Table, isError bool, part string) {
+	t.Helper()
+	for _, pr := range Check(context.Background(), p, tbl) {
+		if strings.Contains(pr.Message, part) {
+			if pr.Error != isError {
+				t.Errorf("check: %s, want error %v", pr, isError)
+			}
+			return
+		}
+	}
+	t.Errorf("check does not say %q: %v", part, Check(context.Background(), p, tbl))
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+
+	gomysql "github.com/go-sql-driver/mysql"
 
 	datasync "github.com/syncd/syncd/sync"
 )
@@ -20,9 +23,18 @@ type keptColumn struct {
 
 // SeenColumns implements datasync.SchemaTarget.
 func (t *Target) SeenColumns(ctx context.Context, table string) ([]datasync.ColumnInfo, error) {
+	return SeenColumns(ctx, t.db, table)
+}
+
+// SeenColumns returns the source columns the last run of table kept in
+// db's syncd_state; nil when there are none, also when the state tables
+// do not exist yet (syncd check runs before any run).
+func SeenColumns(ctx context.Context, db *sql.DB, table string) ([]datasync.ColumnInfo, error) {
 	var raw sql.NullString
-	err := t.db.QueryRowContext(ctx, "SELECT source_columns FROM syncd_state WHERE table_name = ?", table).Scan(&raw)
-	if err == sql.ErrNoRows || (err == nil && !raw.Valid) {
+	err := db.QueryRowContext(ctx, "SELECT source_columns FROM syncd_state WHERE table_name = ?", table).Scan(&raw)
+	var me *gomysql.MySQLError
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !raw.Valid) ||
+		(errors.As(err, &me) && (me.Number == 1146 || me.Number == 1054)) { // no such table, column
 		return nil, nil
 	}
 	if err != nil {
