@@ -141,7 +141,7 @@ func (s *SQLSource) pick(all []Column) error {
 		quoted = append(quoted, s.cols[len(s.cols)-1].quoted)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%s: columns %s not found (has: %s)", s.name(), strings.Join(missing, ", "), columnNames(all))
+		return &MissingColumnsError{Source: s.name(), Missing: missing, Has: columnNames(all)}
 	}
 	s.selects = strings.Join(quoted, ", ")
 	return s.findKeyAndCursor()
@@ -361,6 +361,18 @@ func sourceName(t tables.Table) string {
 		return "source query of " + t.Name
 	}
 	return t.Source.Table
+}
+
+// MissingColumnsError says that columns a declaration names are not in
+// its source.
+type MissingColumnsError struct {
+	Source  string
+	Missing []string
+	Has     string // the source's columns, sorted, comma-separated
+}
+
+func (e *MissingColumnsError) Error() string {
+	return fmt.Sprintf("%s: columns %s not found (has: %s)", e.Source, strings.Join(e.Missing, ", "), e.Has)
 }
 
 func columnNames(cols []Column) string {

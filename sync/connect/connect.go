@@ -6,6 +6,7 @@ package connect
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -110,7 +111,7 @@ func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
 	}
 	src, err := OpenSource(ctx, p, t)
 	if err != nil {
-		return nil, err
+		return nil, removedColumns(ctx, p, t, err)
 	}
 	m, err := datasync.NewMapping(t, src.Columns())
 	if err != nil {
@@ -156,6 +157,43 @@ func targetDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, tables.Id
 		return nil, tables.Ident{}, fmt.Errorf("%s: target.table: %w", t.Name, err)
 	}
 	return db, id, nil
+}
+
+// removedColumns turns err, when it says that columns the declaration names
+// are missing from the source and the last run read them, into the schema
+// drift it is: the error names each column and the type it had.
+func removedColumns(ctx context.Context, p *Pools, t tables.Table, err error) error {
+	var mce *datasync.MissingColumnsError
+	if !errors.As(err, &mce) {
+		return err
+	}
+	db, _, terr := targetDB(ctx, p, t)
+	if terr != nil {
+		return err
+	}
+	seen, serr := mysql.SeenColumns(ctx, db, t.Name)
+	if serr != nil || seen == nil {
+		return err
+	}
+	var d datasync.Drift
+	for _, name := range mce.Missing {
+		if i, ok := datasync.ColumnIndex(columnsOf(seen)).Find(name); ok {
+			d.Removed = append(d.Removed, seen[i])
+		}
+	}
+	if d.Empty() {
+		return err
+	}
+	return fmt.Errorf("%s: %w: %s from %s: nothing was written; take it out of target.columns (the target keeps its column), or restore it in the source",
+		t.Name, datasync.ErrSchemaChanged, d, mce.Source)
+}
+
+func columnsOf(infos []datasync.ColumnInfo) []datasync.Column {
+	cols := make([]datasync.Column, len(infos))
+	for i, c := range infos {
+		cols[i] = datasync.Column{Name: c.Name, DatabaseType: c.Type}
+	}
+	return cols
 }
 
 // Run runs t once with everything opened from p.

@@ -275,3 +275,28 @@ func wantCheck(t *testing.T, p *Pools, tbl tables.Table, isError bool, part stri
 	}
 	t.Errorf("check does not say %q: %v", part, Check(context.Background(), p, tbl))
 }
+
+// A column named in target.columns and dropped from the source stops the
+// table when it is opened, naming the column and the type it had.
+func TestDriftMappedColumnRemoved(t *testing.T) {
+	forEachSource(t, func(t *testing.T, ds driftSource) {
+		var srcDSN string
+		if ds.driver == tables.DriverPostgres {
+			srcDSN = synctest.Postgres(t)
+		} else {
+			_, srcDSN = synctest.MariaDB(t)
+		}
+		_, tgtDSN := synctest.MariaDB(t)
+		src := synctest.Open(t, ds.sqlDriver, srcDSN)
+		synctest.Exec(t, src, ds.create...)
+		p := pools(t, ds.driver, srcDSN, tgtDSN)
+		tbl := createdTable("items", "items", "id", "updated_at")
+		tbl.Target.Columns = map[string]string{"item_id": "id", "amount": "qty", "changed": "updated_at"}
+		if _, err := runOnce(t, p, tbl); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Exec(t, src, ds.dropQty)
+		_, err := runOnce(t, p, tbl)
+		wantStoppedAt(t, err, "items: source schema changed: column qty ("+ds.qtyWas+") was removed from items: nothing was written; take it out of target.columns")
+	})
+}
