@@ -52,9 +52,9 @@ func driftSources() []driftSource {
 	}}
 }
 
-// open makes the source database and the MariaDB target, creates items in
-// the source and syncs it once into a table created from it.
-func (ds driftSource) open(t *testing.T) (src, tgt *sql.DB, p *Pools, tbl tables.Table) {
+// servers makes the source database and the MariaDB target, with items
+// in the source.
+func (ds driftSource) servers(t *testing.T) (src, tgt *sql.DB, p *Pools) {
 	t.Helper()
 	var srcDSN string
 	if ds.driver == tables.DriverPostgres {
@@ -65,7 +65,13 @@ func (ds driftSource) open(t *testing.T) (src, tgt *sql.DB, p *Pools, tbl tables
 	_, tgtDSN := synctest.MariaDB(t)
 	src, tgt = synctest.Open(t, ds.sqlDriver, srcDSN), synctest.Open(t, "mysql", tgtDSN)
 	synctest.Exec(t, src, ds.create...)
-	p = pools(t, ds.driver, srcDSN, tgtDSN)
+	return src, tgt, pools(t, ds.driver, srcDSN, tgtDSN)
+}
+
+// open is servers, and syncs items once into a table created from it.
+func (ds driftSource) open(t *testing.T) (src, tgt *sql.DB, p *Pools, tbl tables.Table) {
+	t.Helper()
+	src, tgt, p = ds.servers(t)
 	tbl = createdTable("items", "items", "id", "updated_at")
 	if rec, err := runOnce(t, p, tbl); err != nil || rec.Inserted != 6 {
 		t.Fatalf("first run: %+v, %v", rec, err)
@@ -236,11 +242,7 @@ func wantStoppedAt(t *testing.T, err error, part string) {
 // then on carry it.
 func TestDriftNewlyMappedColumnAddedUnderItsTargetName(t *testing.T) {
 	ds := driftSources()[0]
-	pgDSN := synctest.Postgres(t)
-	_, tgtDSN := synctest.MariaDB(t)
-	src, tgt := synctest.Open(t, "pgx", pgDSN), synctest.Open(t, "mysql", tgtDSN)
-	synctest.Exec(t, src, ds.create...)
-	p := pools(t, ds.driver, pgDSN, tgtDSN)
+	src, tgt, p := ds.servers(t)
 	tbl := createdTable("items", "items", "id", "updated_at")
 	tbl.Target.Columns = map[string]string{"item_id": "id", "changed": "updated_at"}
 	if _, err := runOnce(t, p, tbl); err != nil {
@@ -280,16 +282,7 @@ func wantCheck(t *testing.T, p *Pools, tbl tables.Table, isError bool, part stri
 // table when it is opened, naming the column and the type it had.
 func TestDriftMappedColumnRemoved(t *testing.T) {
 	forEachSource(t, func(t *testing.T, ds driftSource) {
-		var srcDSN string
-		if ds.driver == tables.DriverPostgres {
-			srcDSN = synctest.Postgres(t)
-		} else {
-			_, srcDSN = synctest.MariaDB(t)
-		}
-		_, tgtDSN := synctest.MariaDB(t)
-		src := synctest.Open(t, ds.sqlDriver, srcDSN)
-		synctest.Exec(t, src, ds.create...)
-		p := pools(t, ds.driver, srcDSN, tgtDSN)
+		src, _, p := ds.servers(t)
 		tbl := createdTable("items", "items", "id", "updated_at")
 		tbl.Target.Columns = map[string]string{"item_id": "id", "amount": "qty", "changed": "updated_at"}
 		if _, err := runOnce(t, p, tbl); err != nil {
