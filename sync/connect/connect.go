@@ -176,8 +176,9 @@ func removedColumns(ctx context.Context, p *Pools, t tables.Table, err error) er
 		return err
 	}
 	var d datasync.Drift
+	idx := datasync.ColumnIndex(columnsOf(seen))
 	for _, name := range mce.Missing {
-		if i, ok := datasync.ColumnIndex(columnsOf(seen)).Find(name); ok {
+		if i, ok := idx.Find(name); ok {
 			d.Removed = append(d.Removed, seen[i])
 		}
 	}
