@@ -162,3 +162,40 @@ func TestPlanThenCreate(t *testing.T) {
 		t.Fatalf("label = %q", label)
 	}
 }
+
+// A retyped source column stops syncd sync with exit code 1 and says how
+// to go on; --accept-schema, once the target matches, goes on.
+func TestSyncAcceptSchema(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name varchar(10), updated_at timestamp(6) NOT NULL)`,
+		`INSERT INTO items VALUES (1, 'a', localtimestamp - interval '1 hour')`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": strings.Replace(itemsTable, "target: {table: items}", "target: {table: items, create: true}", 1)})
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("first sync: exit %d\n%s", code, out)
+	}
+	synctest.Exec(t, src, `ALTER TABLE items ALTER COLUMN name TYPE varchar(40)`,
+		`INSERT INTO items VALUES (2, 'a name longer than ten', localtimestamp - interval '1 minute')`)
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != exitFailed {
+		t.Fatalf("sync after ALTER: exit %d\n%s", code, out)
+	}
+	// The log (stderr) and the run log say the same.
+	var runErr string
+	must(t, tgt.QueryRow("SELECT error FROM syncd_runs ORDER BY id DESC LIMIT 1").Scan(&runErr))
+	if !strings.Contains(runErr, "column name changed type from character varying(10) to character varying(40)") ||
+		!strings.Contains(runErr, "syncd sync items --accept-schema") {
+		t.Fatalf("run error: %s", runErr)
+	}
+	synctest.Exec(t, tgt, "ALTER TABLE items MODIFY name VARCHAR(40)")
+	if out, code := runCLI("-c", cfg, "sync", "items", "--accept-schema"); code != 0 {
+		t.Fatalf("sync --accept-schema: exit %d\n%s", code, out)
+	}
+	var name string
+	must(t, tgt.QueryRow("SELECT name FROM items WHERE id = 2").Scan(&name))
+	if name != "a name longer than ten" {
+		t.Fatalf("name = %q", name)
+	}
+}
