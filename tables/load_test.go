@@ -55,7 +55,12 @@ func TestLoadConfigEnv(t *testing.T) {
 	t.Setenv("SYNCD_CONNECTIONS_STAGE_DSN_FILE", "secrets/pg.dsn")
 	t.Setenv("SYNCD_TABLES_DIR", "/srv/syncd/tables")
 	t.Setenv("SYNCD_TEST_MSSQL_DSN", "not ours: ignored")
+	t.Setenv("SYNCD_CONNECTIONS_ERP_APPLICATION_INTENT", "ReadWrite")  // a SQL Server setting syncd.yaml sets
+	t.Setenv("SYNCD_CONNECTIONS_ERP_TRUST_SERVER_CERTIFICATE", "true") // one it leaves out
 	cfg := loadTestConfig(t)
+	if erp := cfg.Connections["erp"]; erp.ApplicationIntent != "ReadWrite" || !erp.TrustServerCertificate {
+		t.Errorf("erp application_intent %q, trust_server_certificate %v from the environment", erp.ApplicationIntent, erp.TrustServerCertificate)
+	}
 	if got := cfg.Connections["erp"].DSN; got != "sqlserver://sa:from-env@db:1433" {
 		t.Errorf("erp DSN = %q", RedactDSN(got))
 	}
