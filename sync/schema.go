@@ -45,6 +45,24 @@ func (s *SQLSource) MySQLType(c ColumnInfo, indexed bool) (string, error) {
 	return tm.MySQLType(c, indexed)
 }
 
+// SchemaErrors is implemented by dialects that can tell the error of a read
+// that failed because the source's columns changed while a run was under
+// way (a column dropped, or retyped under a statement already planned), so
+// that the run stops with ErrSchemaChanged and the next run says what
+// changed.
+type SchemaErrors interface {
+	SchemaChanged(err error) bool
+}
+
+// schemaError wraps err in ErrSchemaChanged when the dialect sees a schema
+// change in it.
+func (s *SQLSource) schemaError(err error) error {
+	if se, ok := s.d.(SchemaErrors); ok && se.SchemaChanged(err) {
+		return fmt.Errorf("%w during the run: %w", ErrSchemaChanged, err)
+	}
+	return err
+}
+
 // checkResult compares the columns of a page's result with the ones the
 // source was opened with, so that a column whose type changed while a run
 // was under way stops the run before its values are converted as the old
@@ -64,7 +82,7 @@ func (s *SQLSource) checkResult(rows *sql.Rows) error {
 		}
 		was := s.driverTypes[strings.ToLower(s.cols[i].Name)]
 		if now := strings.ToUpper(ct.DatabaseTypeName()); was != "" && now != was {
-			return fmt.Errorf("%w: column %s changed type from %s to %s during the run; the next run says how to go on",
+			return fmt.Errorf("%w during the run: column %s changed type from %s to %s; the next run says how to go on",
 				ErrSchemaChanged, s.cols[i].Name, was, now)
 		}
 	}

@@ -226,7 +226,7 @@ func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit in
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, s.schemaError(err))
 	}
 	defer rows.Close()
 	if err := s.checkResult(rows); err != nil {

@@ -191,43 +191,59 @@ func TestDriftRetypedColumnStopsUntilAccepted(t *testing.T) {
 	})
 }
 
-// A type changed between two pages of one run stops it at the page
-// boundary before the new values are converted as the old type; what was
-// written matches the cursor, and the next run names the change.
+// A column retyped or dropped between two pages of one run stops it at a
+// page boundary before the new values are converted as the old type (the
+// page's column types differ from the probe's, or the statement fails in a
+// way the dialect knows for a schema change); what was written matches the
+// cursor, and the next run names the change.
 func TestDriftBetweenPages(t *testing.T) {
 	forEachSource(t, func(t *testing.T, ds driftSource) {
-		src, tgt, p, tbl := ds.open(t)
-		synctest.Exec(t, src, "DELETE FROM items")
-		synctest.Exec(t, tgt, "DELETE FROM items", "UPDATE syncd_state SET cursor_value = NULL, last_key = NULL")
-		synctest.Exec(t, src, ds.insertTen) // 5 pages of 2
-		job, err := Open(context.Background(), p, tbl)
-		if err != nil {
-			t.Fatal(err)
+		for _, tc := range []struct{ name, alter, next string }{
+			{"retype", ds.retypeQty, "column qty changed type from " + ds.qtyWas + " to " + ds.qtyIs},
+			{"drop", ds.dropQty, "column qty (" + ds.qtyWas + ") was removed"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				src, tgt, p, tbl := ds.open(t)
+				synctest.Exec(t, src, "DELETE FROM items")
+				synctest.Exec(t, tgt, "DELETE FROM items", "UPDATE syncd_state SET cursor_value = NULL, last_key = NULL")
+				synctest.Exec(t, src, ds.insertTen) // 5 pages of 2
+				rec, err := runAltering(t, p, tbl, src, tc.alter)
+				if !errors.Is(err, datasync.ErrSchemaChanged) || !strings.Contains(err.Error(), "during the run") {
+					t.Fatalf("run: %v, want a schema change during the run", err)
+				}
+				n := count(t, tgt, "SELECT COUNT(*) FROM items")
+				if n != rec.Pages*2 || n == 10 {
+					t.Errorf("%d rows written in %d pages, want whole pages, not all", n, rec.Pages)
+				}
+				var last string
+				if err := tgt.QueryRow("SELECT last_key FROM syncd_state WHERE table_name = 'items'").Scan(&last); err != nil {
+					t.Fatal(err)
+				}
+				if want := `["i:` + strconv.Itoa(count(t, tgt, "SELECT MAX(id) FROM items")) + `"]`; last != want {
+					t.Errorf("stored key %s, want the last row written %s", last, want)
+				}
+				_, err = runOnce(t, p, tbl)
+				wantStoppedAt(t, err, tc.next)
+			})
 		}
-		defer job.Close()
-		rec, err := job.Run(context.Background(), datasync.Options{Logger: zerolog.Nop(), AfterPage: func(page int) error {
-			if page == 1 {
-				synctest.Exec(t, src, ds.retypeQty)
-			}
-			return nil
-		}})
-		if !errors.Is(err, datasync.ErrSchemaChanged) || !strings.Contains(err.Error(), "column qty changed type from") {
-			t.Fatalf("run: %v, want a type change during the run", err)
-		}
-		n := count(t, tgt, "SELECT COUNT(*) FROM items")
-		if n != rec.Pages*2 || n == 10 {
-			t.Errorf("%d rows written in %d pages, want whole pages, not all", n, rec.Pages)
-		}
-		var last string
-		if err := tgt.QueryRow("SELECT last_key FROM syncd_state WHERE table_name = 'items'").Scan(&last); err != nil {
-			t.Fatal(err)
-		}
-		if want := `["i:` + strconv.Itoa(count(t, tgt, "SELECT MAX(id) FROM items")) + `"]`; last != want {
-			t.Errorf("stored key %s, want the last row written %s", last, want)
-		}
-		_, err = runOnce(t, p, tbl)
-		wantStoppedAt(t, err, "column qty changed type from "+ds.qtyWas+" to "+ds.qtyIs)
 	})
+}
+
+// runAltering runs tbl once, running alter on the source after its first
+// page is written.
+func runAltering(t *testing.T, p *Pools, tbl tables.Table, src *sql.DB, alter string) (datasync.RunRecord, error) {
+	t.Helper()
+	job, err := Open(context.Background(), p, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer job.Close()
+	return job.Run(context.Background(), datasync.Options{Logger: zerolog.Nop(), AfterPage: func(page int) error {
+		if page == 1 {
+			synctest.Exec(t, src, alter)
+		}
+		return nil
+	}})
 }
 
 func wantStoppedAt(t *testing.T, err error, part string) {
