@@ -31,5 +31,10 @@ run: build services
 	  $(BIN)/syncd-demo churn & churn=$$!; \
 	  $(BIN)/syncd run
 
+# The Docker quick start's demo without Docker: the same kind of ERP tables,
+# in the local PostgreSQL, synced into the local MariaDB.
+.PHONY: demo
+demo: run
+
 clean:
 	rm -rf $(BIN)

@@ -64,7 +64,14 @@ func (o Outcome) String() string {
 // already queued or running is not an error: the Outcome says so, and a
 // manual enqueue moves one waiting for a retry to run now.
 func (e *Enqueuer) Enqueue(ctx context.Context, t tables.Table, trigger string) (Outcome, error) {
-	task, opts, err := NewTask(t, trigger)
+	return e.EnqueuePayload(ctx, t, Payload{Trigger: trigger})
+}
+
+// EnqueuePayload is Enqueue with every field of the payload; its Table
+// is t's name whatever it says.
+func (e *Enqueuer) EnqueuePayload(ctx context.Context, t tables.Table, p Payload) (Outcome, error) {
+	trigger := p.Trigger
+	task, opts, err := newTask(t, p)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -57,9 +57,10 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	}
 	defer job.Close()
 	rec, err := job.Run(ctx, datasync.Options{
-		Trigger:  p.Trigger,
-		Logger:   h.Log,
-		Progress: progressWriter(task.ResultWriter()),
+		Trigger:      p.Trigger,
+		AcceptSchema: p.AcceptSchema,
+		Logger:       h.Log,
+		Progress:     progressWriter(task.ResultWriter()),
 	})
 	if datasync.IsFenced(err) {
 		// A newer run of the table (a second delivery of this task, or a
@@ -81,6 +82,10 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 func (h *Handler) classify(t tables.Table, err error) error {
 	if errors.Is(err, datasync.ErrDeclaration) || errors.Is(err, tables.ErrBadIdent) || errors.Is(err, tables.ErrUnknownConnection) {
 		return fmt.Errorf("%s: %w (fix the declaration, then enqueue again): %w", t.Name, err, asynq.SkipRetry)
+	}
+	if errors.Is(err, datasync.ErrSchemaChanged) {
+		// Stays so until someone makes the target match and accepts it.
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	return err
 }

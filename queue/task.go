@@ -27,6 +27,9 @@ type Payload struct {
 	// full. A rewind has already been applied to the stored position when
 	// the task is enqueued; the trigger only labels the run.
 	Trigger string `json:"trigger"`
+	// AcceptSchema takes a change of the source's columns as it is (the
+	// user made the target match), as `syncd sync --accept-schema` does.
+	AcceptSchema bool `json:"accept_schema,omitempty"`
 }
 
 // TaskID is the id every task of table carries, so at most one is queued
@@ -36,7 +39,12 @@ func TaskID(table string) string { return "sync:" + table }
 // NewTask returns the task that syncs t, with the options that belong to
 // it: its queue, its id, its timeout and the retry limit.
 func NewTask(t tables.Table, trigger string) (*asynq.Task, []asynq.Option, error) {
-	b, err := json.Marshal(Payload{Table: t.Name, Trigger: trigger})
+	return newTask(t, Payload{Table: t.Name, Trigger: trigger})
+}
+
+func newTask(t tables.Table, p Payload) (*asynq.Task, []asynq.Option, error) {
+	p.Table = t.Name
+	b, err := json.Marshal(p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -36,6 +36,9 @@ type Options struct {
 	Mapping Mapping
 	Trigger string
 	Logger  zerolog.Logger
+	// AcceptSchema takes a change of the source's columns as it is (after
+	// the target was made to match), instead of stopping the run.
+	AcceptSchema bool
 	// AfterPage, when set, is called after each committed page with its
 	// number (from 1); an error stops the run there. Tests use it to stop a
 	// run between pages as a crash would.
@@ -85,12 +88,20 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 	ev.Str(FieldTrigger, rec.Trigger).Int64(FieldRows, rec.Read).
 		Int64("inserted", rec.Inserted).Int64("updated", rec.Updated).Int64("unchanged", rec.Unchanged).Int64("rejected", rec.Rejected).
 		Int("pages", rec.Pages).Dur("duration", rec.Ended.Sub(rec.Started)).
-		Str("cursor_before", rec.CursorBefore.String()).Str(FieldCursor, rec.CursorAfter.String()).
-		Msg("run finished")
+		Str("cursor_before", rec.CursorBefore.String()).Str(FieldCursor, rec.CursorAfter.String())
+	if rec.Notes != "" {
+		ev = ev.Str("notes", rec.Notes)
+	}
+	ev.Msg("run finished")
 }
 
 // run is the page loop of Run.
 func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger) error {
+	note, err := checkSchema(ctx, o, st, log)
+	rec.Notes = note
+	if err != nil {
+		return err
+	}
 	hi, err := o.Source.UpperBound(ctx, o.Table.Settle)
 	if err != nil {
 		return err

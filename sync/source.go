@@ -3,6 +3,8 @@ package datasync
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -57,6 +59,36 @@ type ColumnInfo struct {
 	Name     string
 	Type     string
 	Nullable bool
+	// Length is the declared length of a character or binary column, in
+	// characters (bytes for binary), -1 for an unbounded one (nvarchar(max),
+	// text), 0 where the type has none.
+	Length int64
+	// Precision and Scale are a decimal's digits; Scale is also the
+	// fractional-second digits of a time type (datetime2(3): 3).
+	Precision, Scale int64
+}
+
+// Declared renders the column's type with its size, as it would be
+// declared: NVARCHAR(50), DECIMAL(18,2), VARBINARY(max). Types whose size
+// is part of their name already (MySQL's varchar(20)) are left as they
+// are. Schema drift compares columns by it.
+func (c ColumnInfo) Declared() string {
+	switch {
+	case strings.Contains(c.Type, "("):
+		return c.Type
+	case c.Length < 0:
+		return c.Type + "(max)"
+	case c.Length > 0:
+		return fmt.Sprintf("%s(%d)", c.Type, c.Length)
+	case c.Precision > 0 && c.Scale >= 0 && isDecimalType(c.Type):
+		return fmt.Sprintf("%s(%d,%d)", c.Type, c.Precision, c.Scale)
+	}
+	return c.Type
+}
+
+func isDecimalType(typ string) bool {
+	t := strings.ToUpper(typ)
+	return t == "DECIMAL" || t == "NUMERIC"
 }
 
 // Index is one index in a catalog, its columns in index order.
@@ -75,7 +107,8 @@ type Describer interface {
 }
 
 // QueryColumnInfo runs a catalog query whose rows are (name, type,
-// nullable) and returns them as ColumnInfo; the dialects' Describe share it.
+// nullable, length, precision, scale), the last three NULL where the type
+// has none, and returns them as ColumnInfo; the dialects' Describe share it.
 func QueryColumnInfo(ctx context.Context, db *sql.DB, query string, args ...any) ([]ColumnInfo, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -85,9 +118,11 @@ func QueryColumnInfo(ctx context.Context, db *sql.DB, query string, args ...any)
 	var cols []ColumnInfo
 	for rows.Next() {
 		var c ColumnInfo
-		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable); err != nil {
+		var length, precision, scale sql.NullInt64
+		if err := rows.Scan(&c.Name, &c.Type, &c.Nullable, &length, &precision, &scale); err != nil {
 			return nil, err
 		}
+		c.Length, c.Precision, c.Scale = length.Int64, precision.Int64, scale.Int64
 		cols = append(cols, c)
 	}
 	return cols, rows.Err()

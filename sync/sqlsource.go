@@ -26,6 +26,9 @@ type SQLSource struct {
 	keys    []column
 	selects string
 	ownDB   bool
+	// driverTypes holds the driver's type name of each column (lower-cased
+	// name: type) as probed; checkResult compares every page with it.
+	driverTypes map[string]string
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's
@@ -40,12 +43,21 @@ func NewSQLSource(ctx context.Context, db *sql.DB, d Dialect, t tables.Table) (*
 	if err != nil {
 		return nil, err
 	}
+	driverTypes := make(map[string]string, len(all))
+	for _, c := range all {
+		driverTypes[strings.ToLower(c.Name)] = c.DatabaseType
+	}
 	if r, ok := d.(ColumnRefiner); ok {
 		if all, err = r.RefineColumns(ctx, db, from, all); err != nil {
 			return nil, fmt.Errorf("read column types of %s: %w", sourceName(t), err)
 		}
 	}
-	return NewSQLSourceWithColumns(db, d, t, all)
+	s, err := NewSQLSourceWithColumns(db, d, t, all)
+	if err != nil {
+		return nil, err
+	}
+	s.driverTypes = driverTypes
+	return s, nil
 }
 
 // NewSQLSourceWithColumns is NewSQLSource for a source whose columns are
@@ -129,7 +141,7 @@ func (s *SQLSource) pick(all []Column) error {
 		quoted = append(quoted, s.cols[len(s.cols)-1].quoted)
 	}
 	if len(missing) > 0 {
-		return declarationErrorf("%s: columns %s not found (has: %s)", s.name(), strings.Join(missing, ", "), columnNames(all))
+		return &MissingColumnsError{Source: s.name(), Missing: missing, Has: columnNames(all)}
 	}
 	s.selects = strings.Join(quoted, ", ")
 	return s.findKeyAndCursor()
@@ -214,9 +226,12 @@ func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit in
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, s.schemaError(err))
 	}
 	defer rows.Close()
+	if err := s.checkResult(rows); err != nil {
+		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
+	}
 	page := make([]Row, 0, limit)
 	for rows.Next() {
 		r, err := s.scan(rows)
@@ -321,6 +336,9 @@ func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
 	return Row(raw), nil
 }
 
+// Dialect returns the dialect the source reads with.
+func (s *SQLSource) Dialect() Dialect { return s.d }
+
 // Close implements Source. It closes the pool only when the source owns
 // it (see OwnDB): pools are usually shared by every table of a connection.
 func (s *SQLSource) Close() error {
@@ -373,6 +391,21 @@ func sourceName(t tables.Table) string {
 		return "source query of " + t.Name
 	}
 	return t.Source.Table
+}
+
+// MissingColumnsError says that columns a declaration names are not in
+// its source.
+type MissingColumnsError struct {
+	Source  string
+	Missing []string
+	Has     string // the source's columns, sorted, comma-separated
+}
+
+// Is makes a missing column a declaration error: no retry brings it back.
+func (e *MissingColumnsError) Is(target error) bool { return target == ErrDeclaration }
+
+func (e *MissingColumnsError) Error() string {
+	return fmt.Sprintf("%s: columns %s not found (has: %s)", e.Source, strings.Join(e.Missing, ", "), e.Has)
 }
 
 func columnNames(cols []Column) string {

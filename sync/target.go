@@ -51,6 +51,9 @@ type RunRecord struct {
 	CursorBefore Position
 	CursorAfter  Position
 	Error        string
+	// Notes says what the run found worth knowing besides its counts: a
+	// change of the source's columns, columns it added to the target.
+	Notes string
 }
 
 // Target writes the rows of one declared table and keeps its state.

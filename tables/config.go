@@ -28,6 +28,35 @@ type Connection struct {
 	// so no password sits in YAML. LoadConfig resolves it against the
 	// config file's directory and reads it into DSN.
 	DSNFile string `koanf:"dsn_file"`
+
+	// SQL Server only: settings merged into the DSN when the pool is
+	// opened (a value here wins over the DSN's own). Kept out of the DSN
+	// so that a DSN from a secret store needs no editing for them.
+	//
+	// Encrypt is the TLS mode: "strict" (TDS 8), "true", "false" (only the
+	// login is encrypted) or "disable".
+	Encrypt string `koanf:"encrypt"`
+	// TrustServerCertificate skips the check of the server's certificate;
+	// for test servers with a self-signed one only.
+	TrustServerCertificate bool `koanf:"trust_server_certificate"`
+	// ApplicationIntent "ReadOnly" routes the sessions to a readable
+	// secondary of an availability group; "ReadWrite" is the driver's
+	// default.
+	ApplicationIntent string `koanf:"application_intent"`
+	// AppName is the program name the sessions show in SQL Server
+	// (sys.dm_exec_sessions.program_name); syncd when empty.
+	AppName string `koanf:"app_name"`
+}
+
+// Values of Connection.Encrypt and Connection.ApplicationIntent.
+var (
+	EncryptModes       = []string{"strict", "true", "false", "disable"}
+	ApplicationIntents = []string{"ReadOnly", "ReadWrite"}
+)
+
+// HasSQLServerOptions reports whether any SQL Server-only setting is set.
+func (c Connection) HasSQLServerOptions() bool {
+	return c.Encrypt != "" || c.TrustServerCertificate || c.ApplicationIntent != "" || c.AppName != ""
 }
 
 // Drivers a connection may name. A target must be DriverMySQL (MariaDB is

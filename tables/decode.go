@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func decode(k *koanf.Koanf, out any, file string) (map[string]bool, error) {
 	unknown := unknownKeys(file, k.Raw(), root, "")
 	var md mapstructure.Metadata
 	dc := &mapstructure.DecoderConfig{
-		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, wholeNumberHook, mapstructure.TextUnmarshallerHookFunc()),
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, wholeNumberHook, boolTextHook, mapstructure.TextUnmarshallerHookFunc()),
 		WeaklyTypedInput: true, // YAML "500" for an int, a single key for a list
 		// unknownKeys already named the unknown keys with a suggestion;
 		// mapstructure's own check stays on as the backstop otherwise.
@@ -71,6 +72,15 @@ func wholeNumberHook(from, to reflect.Type, data any) (any, error) {
 	x := reflect.ValueOf(data)
 	if to.Kind() >= reflect.Int && to.Kind() <= reflect.Uint64 && to != durationType && x.CanFloat() && x.Float() != math.Trunc(x.Float()) {
 		return nil, &valueError{value: data, want: "a whole number"}
+	}
+	return data, nil
+}
+
+// boolTextHook reads a YAML boolean given for a text field as its word:
+// weak typing would make "encrypt: true" the text "1".
+func boolTextHook(from, to reflect.Type, data any) (any, error) {
+	if from.Kind() == reflect.Bool && to.Kind() == reflect.String {
+		return strconv.FormatBool(reflect.ValueOf(data).Bool()), nil
 	}
 	return data, nil
 }

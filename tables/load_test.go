@@ -34,6 +34,10 @@ func TestLoadConfig(t *testing.T) {
 	if pg.DSN != "postgres://syncd:pg-secret@localhost:5432/shop" || pg.DSNFile != filepath.Join("testdata", "secrets", "pg.dsn") {
 		t.Errorf("pg = %q from %q, want the trimmed content of testdata/secrets/pg.dsn", RedactDSN(pg.DSN), pg.DSNFile)
 	}
+	// A YAML boolean for encrypt is read as its word, not weak typing's "1".
+	if erp := cfg.Connections["erp"]; erp.Encrypt != "true" || erp.ApplicationIntent != "ReadOnly" || erp.AppName != "" {
+		t.Errorf("erp SQL Server options = %q, %q, %q", erp.Encrypt, erp.ApplicationIntent, erp.AppName)
+	}
 	want := Defaults{Schedule: DefaultSchedule, BatchSize: 1000, Settle: 10 * time.Second, OnBadRows: OnBadRowsReject, Timeout: DefaultTimeout, Queue: DefaultQueue}
 	if cfg.Defaults != want {
 		t.Errorf("Defaults = %+v, want %+v", cfg.Defaults, want)
@@ -51,7 +55,12 @@ func TestLoadConfigEnv(t *testing.T) {
 	t.Setenv("SYNCD_CONNECTIONS_STAGE_DSN_FILE", "secrets/pg.dsn")
 	t.Setenv("SYNCD_TABLES_DIR", "/srv/syncd/tables")
 	t.Setenv("SYNCD_TEST_MSSQL_DSN", "not ours: ignored")
+	t.Setenv("SYNCD_CONNECTIONS_ERP_APPLICATION_INTENT", "ReadWrite")  // a SQL Server setting syncd.yaml sets
+	t.Setenv("SYNCD_CONNECTIONS_ERP_TRUST_SERVER_CERTIFICATE", "true") // one it leaves out
 	cfg := loadTestConfig(t)
+	if erp := cfg.Connections["erp"]; erp.ApplicationIntent != "ReadWrite" || !erp.TrustServerCertificate {
+		t.Errorf("erp application_intent %q, trust_server_certificate %v from the environment", erp.ApplicationIntent, erp.TrustServerCertificate)
+	}
 	if got := cfg.Connections["erp"].DSN; got != "sqlserver://sa:from-env@db:1433" {
 		t.Errorf("erp DSN = %q", RedactDSN(got))
 	}
@@ -91,6 +100,10 @@ func TestLoadConfigProblems(t *testing.T) {
 		"dsn_file_missing.yaml":      {fs.ErrNotExist, "connections.pg.dsn_file: open testdata/secrets/missing.dsn"},
 		"dsn_file_empty.yaml":        {ErrMissing, "connections.pg.dsn_file: missing: testdata/secrets/empty.dsn is empty"},
 		"malformed.yaml":             {ErrSyntax, "malformed YAML: line "},
+		"bad_encrypt.yaml":           {ErrBadValue, `connections.erp.encrypt: invalid value "maybe" (allowed: strict, true, false, disable)`},
+		"bad_intent.yaml":            {ErrBadValue, `connections.erp.application_intent: invalid value "readonly-please" (allowed: ReadOnly, ReadWrite)`},
+		"strict_trust.yaml":          {ErrBadValue, "connections.erp.trust_server_certificate: invalid value: encrypt: strict always checks the certificate"},
+		"options_not_sqlserver.yaml": {ErrBadValue, "connections.wms: invalid value: encrypt, trust_server_certificate, application_intent and app_name are for sqlserver connections (allowed: set them in the mysql DSN)"},
 	}
 	checkEveryFile(t, "testdata/badconfig", tests, func(path string) error {
 		_, err := LoadConfig(path)
@@ -165,6 +178,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"cron_six_fields.yaml":       {ErrBadValue, `schedule: invalid value "0 */5 * * * *": 6 fields, want 5`},
 		"every_too_short.yaml":       {ErrBadValue, `schedule: invalid value "@every 500ms": interval 500ms is under 1s (allowed: "@every D"`},
 		"bad_name.yaml":              {ErrBadValue, `name: invalid value "my table" (allowed: 1 to 64 letters, digits, _ . -`},
+		"create_query.yaml":          {ErrBadValue, "target.create: invalid value: a source query has no catalog to build the table from (allowed: false, or source.table)"},
+		"bad_evolve.yaml":            {ErrBadValue, `target.evolve: invalid value "add_everything" (allowed: none, add_columns)`},
 	}
 	cfg := loadTestConfig(t)
 	checkEveryFile(t, "testdata/bad", tests, func(path string) error {

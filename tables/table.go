@@ -48,7 +48,22 @@ type Target struct {
 	Connection string            `koanf:"connection"`
 	Table      string            `koanf:"table"`
 	Columns    map[string]string `koanf:"columns"`
+	// Create has the first run create the target table from the source's
+	// catalog when it does not exist (syncd plan prints the statement). An
+	// existing table is never changed by it.
+	Create bool `koanf:"create"`
+	// Evolve says what a run does when a source column in use appears that
+	// the target lacks: EvolveNone (stop and say so, the default) or
+	// EvolveAddColumns (add it to the target). A removed or retyped column
+	// stops the table either way.
+	Evolve string `koanf:"evolve"`
 }
+
+// Values of Target.Evolve.
+const (
+	EvolveNone       = "none"
+	EvolveAddColumns = "add_columns"
+)
 
 // Values of Table.OnBadRows.
 const (

@@ -31,6 +31,7 @@ func (t Table) Validate(cfg *Config) error {
 	}
 	t.Source.check(p, cfg)
 	t.Target.check(p, t.Source.Key, cfg)
+	t.checkCreate(p)
 	checkRun(p, "", t.run())
 	return p.err()
 }
@@ -73,6 +74,15 @@ func checkKey(p *problems, key []string) {
 			p.addf(field, "%w %q: listed twice (allowed: distinct columns)", ErrBadValue, col)
 		}
 	}
+}
+
+// checkCreate checks target.create and target.evolve: a table can only be
+// created from a catalog, which a query source has not.
+func (t Table) checkCreate(p *problems) {
+	if t.Target.Create && t.Source.IsQuery() {
+		p.addf("target.create", "%w: a source query has no catalog to build the table from (allowed: false, or source.table)", ErrBadValue)
+	}
+	checkOneOf(p, "target.evolve", t.Target.Evolve, EvolveNone, EvolveAddColumns)
 }
 
 // check adds the problems of the target half of a declaration.
@@ -209,5 +219,24 @@ func checkConn(p *problems, name string, c Connection) {
 	if c.DSN == "" && c.DSNFile == "" {
 		p.addf(field+".dsn", "%w (allowed: a DSN, dsn_file naming a file that holds one, or $%s%s_DSN)",
 			ErrMissing, envPrefix, strings.ToUpper(underscored(field)))
+	}
+	if c.Driver != DriverSQLServer {
+		if c.HasSQLServerOptions() {
+			p.addf(field, "%w: encrypt, trust_server_certificate, application_intent and app_name are for sqlserver connections (allowed: set them in the %s DSN)", ErrBadValue, c.Driver)
+		}
+		return
+	}
+	if c.Encrypt != "" {
+		checkOneOf(p, field+".encrypt", c.Encrypt, EncryptModes...)
+	}
+	if c.Encrypt == "strict" && c.TrustServerCertificate {
+		// The driver ignores the setting under strict (msdsn: parseTLS).
+		p.addf(field+".trust_server_certificate", "%w: encrypt: strict always checks the certificate (allowed: false with strict, or encrypt: true)", ErrBadValue)
+	}
+	if c.ApplicationIntent != "" {
+		checkOneOf(p, field+".application_intent", c.ApplicationIntent, ApplicationIntents...)
+	}
+	if len(c.AppName) > 128 {
+		p.addf(field+".app_name", "%w: %d characters (allowed: at most 128, SQL Server's limit)", ErrOutOfRange, len(c.AppName))
 	}
 }

@@ -18,7 +18,8 @@ func newCheck(g *globals) *cobra.Command {
 prints every problem, each naming its file and field. With --connect it also
 connects to every source and target and refuses a table whose columns do not
 exist, whose cursor is nullable or not indexed, or whose target has a UNIQUE
-key besides the primary key.`,
+key besides the primary key, and tells of source columns changed since the
+last run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := load(g)
 			if err != nil {

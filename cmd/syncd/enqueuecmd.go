@@ -25,6 +25,8 @@ type enqueueOptions struct {
 	from string
 	full bool
 	wait bool
+	// acceptSchema takes a change of the source's columns as it is.
+	acceptSchema bool
 }
 
 func newEnqueue(g *globals) *cobra.Command {
@@ -59,6 +61,7 @@ non-zero if it failed.`,
 	cmd.Flags().BoolVar(&o.all, "all", false, "every declared table")
 	cmd.Flags().StringVar(&o.from, "from", "", "rewind the cursor to TIME (or an integer) first")
 	cmd.Flags().BoolVar(&o.full, "full", false, "rewind to the start first: every row again")
+	cmd.Flags().BoolVar(&o.acceptSchema, "accept-schema", false, "take a change of the source's columns as it is (after making the target match)")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "follow the run and print its progress; exit non-zero if it failed")
 	return cmd
 }
@@ -84,7 +87,7 @@ func (a *app) enqueue(ctx context.Context, out io.Writer, ts []tables.Table, o e
 	defer enq.Close()
 	failed := 0
 	for _, t := range ts {
-		if err := a.enqueueOne(ctx, out, enq, pools, t, trigger, from, o.wait); err != nil {
+		if err := a.enqueueOne(ctx, out, enq, pools, t, queue.Payload{Trigger: trigger, AcceptSchema: o.acceptSchema}, from, o.wait); err != nil {
 			fmt.Fprintf(out, "%s: %v\n", t.Name, err)
 			failed++
 		}
@@ -95,7 +98,8 @@ func (a *app) enqueue(ctx context.Context, out io.Writer, ts []tables.Table, o e
 	return nil
 }
 
-func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer, pools *connect.Pools, t tables.Table, trigger string, from any, wait bool) error {
+func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer, pools *connect.Pools, t tables.Table, p queue.Payload, from any, wait bool) error {
+	trigger := p.Trigger
 	var lastRun int64
 	if wait || trigger != datasync.TriggerManual {
 		db, err := pools.DB(ctx, t.Target.Connection)
@@ -115,7 +119,7 @@ func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer
 		}
 		fmt.Fprintf(out, "%s: rewound to %s\n", t.Name, rewindPoint(from))
 	}
-	res, err := enq.Enqueue(ctx, t, trigger)
+	res, err := enq.EnqueuePayload(ctx, t, p)
 	// A sync running now stops at its next page, fenced by the rewind;
 	// the rewound run must not be lost as "already queued" behind it.
 	for err == nil && trigger != datasync.TriggerManual && res.Already == "active" {
@@ -125,7 +129,7 @@ func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer
 			return ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
-		res, err = enq.Enqueue(ctx, t, trigger)
+		res, err = enq.EnqueuePayload(ctx, t, p)
 	}
 	if err != nil {
 		return err

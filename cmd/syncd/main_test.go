@@ -134,3 +134,77 @@ func TestWrongPasswordIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// syncd plan prints the CREATE TABLE of target.create and runs nothing;
+// check --connect says the first run will create it; sync does.
+func TestPlanThenCreate(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	synctest.Exec(t, synctest.Open(t, "pgx", pgDSN),
+		`CREATE TABLE items (id bigint PRIMARY KEY, name varchar(30), updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX items_sync ON items (updated_at, id)`,
+		`INSERT INTO items VALUES (1, 'a', localtimestamp - interval '1 hour')`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": strings.Replace(itemsTable, "target: {table: items}", "target: {table: wms_items, create: true, columns: {item_id: id, label: name, changed: updated_at}}", 1)})
+
+	out, code := runCLI("-c", cfg, "plan", "items")
+	want := "CREATE TABLE `wms_items` (\n  `changed` DATETIME(6) NOT NULL,\n  `item_id` BIGINT NOT NULL,\n  `label` VARCHAR(30) NULL,\n" +
+		"  PRIMARY KEY (`item_id`),\n  KEY `syncd_cursor` (`changed`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("plan: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+	var n int
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wms_items'").Scan(&n))
+	if n != 0 {
+		t.Fatal("plan created the table")
+	}
+	if out, code := runCLI("-c", cfg, "check", "--connect"); code != 0 || !strings.Contains(out, "the first run creates it") {
+		t.Fatalf("check --connect: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, out)
+	}
+	var label string
+	must(t, tgt.QueryRow("SELECT label FROM wms_items WHERE item_id = 1").Scan(&label))
+	if label != "a" {
+		t.Fatalf("label = %q", label)
+	}
+}
+
+// A retyped source column stops syncd sync with exit code 1 and says how
+// to go on; --accept-schema, once the target matches, goes on.
+func TestSyncAcceptSchema(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name varchar(10), updated_at timestamp(6) NOT NULL)`,
+		`INSERT INTO items VALUES (1, 'a', localtimestamp - interval '1 hour')`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": strings.Replace(itemsTable, "target: {table: items}", "target: {table: items, create: true}", 1)})
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("first sync: exit %d\n%s", code, out)
+	}
+	synctest.Exec(t, src, `ALTER TABLE items ALTER COLUMN name TYPE varchar(40)`,
+		`INSERT INTO items VALUES (2, 'a name longer than ten', localtimestamp - interval '1 minute')`)
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != exitFailed {
+		t.Fatalf("sync after ALTER: exit %d\n%s", code, out)
+	}
+	// The log (stderr) and the run log say the same.
+	var runErr string
+	must(t, tgt.QueryRow("SELECT error FROM syncd_runs ORDER BY id DESC LIMIT 1").Scan(&runErr))
+	if !strings.Contains(runErr, "column name changed type from character varying(10) to character varying(40)") ||
+		!strings.Contains(runErr, "syncd sync items --accept-schema") {
+		t.Fatalf("run error: %s", runErr)
+	}
+	synctest.Exec(t, tgt, "ALTER TABLE items MODIFY name VARCHAR(40)")
+	if out, code := runCLI("-c", cfg, "sync", "items", "--accept-schema"); code != 0 {
+		t.Fatalf("sync --accept-schema: exit %d\n%s", code, out)
+	}
+	var name string
+	must(t, tgt.QueryRow("SELECT name FROM items WHERE id = 2").Scan(&name))
+	if name != "a name longer than ten" {
+		t.Fatalf("name = %q", name)
+	}
+}

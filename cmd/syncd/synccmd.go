@@ -13,14 +13,18 @@ import (
 )
 
 func newSync(g *globals) *cobra.Command {
-	var all bool
+	var all, acceptSchema bool
 	var every time.Duration
 	cmd := &cobra.Command{
 		Use:   "sync NAME... | --all",
 		Short: "Sync tables once now, in this process (no Redis needed)",
 		Long: `sync runs one sync of each named table in this process and exits non-zero
 if any failed. With --every it repeats until interrupted (SIGINT/SIGTERM stop
-a run at the next page boundary, with the cursor matching the rows written).`,
+a run at the next page boundary, with the cursor matching the rows written).
+
+When a source column in use is removed, changes type, or is new (and
+target.evolve does not add it), the run stops before writing and says what
+changed. Make the target table match, then run once with --accept-schema.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := load(g)
 			if err != nil {
@@ -36,7 +40,8 @@ a run at the next page boundary, with the cursor matching the rows written).`,
 			pools := connect.NewPools(a.cfg)
 			defer pools.Close()
 			for {
-				failed := a.syncAll(cmd.Context(), pools, ts)
+				failed := a.syncAll(cmd.Context(), pools, ts, acceptSchema)
+				acceptSchema = false // accepted once, by the first round
 				if every == 0 || cmd.Context().Err() != nil {
 					if failed > 0 {
 						return fmt.Errorf("%d of %d tables failed", failed, len(ts))
@@ -53,25 +58,26 @@ a run at the next page boundary, with the cursor matching the rows written).`,
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "sync every declared table")
 	cmd.Flags().DurationVar(&every, "every", 0, "repeat every DURATION until interrupted")
+	cmd.Flags().BoolVar(&acceptSchema, "accept-schema", false, "take a change of the source's columns as it is (after making the target match)")
 	return cmd
 }
 
 // syncAll runs each table once and returns how many failed; each failure
 // is logged by the run itself.
-func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Table) int {
+func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Table, acceptSchema bool) int {
 	failed := 0
 	for _, t := range ts {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := a.syncOne(ctx, pools, t); err != nil {
+		if err := a.syncOne(ctx, pools, t, acceptSchema); err != nil {
 			failed++
 		}
 	}
 	return failed
 }
 
-func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table) error {
+func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table, acceptSchema bool) error {
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
 	job, err := connect.Open(ctx, pools, t)
@@ -80,6 +86,6 @@ func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table)
 		return err
 	}
 	defer job.Close()
-	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log})
+	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log, AcceptSchema: acceptSchema})
 	return err
 }

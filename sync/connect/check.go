@@ -20,6 +20,7 @@ func Check(ctx context.Context, p *Pools, t tables.Table) []datasync.Problem {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
 	}
 	out := checkSource(ctx, p, t, src)
+	out = append(out, checkDrift(ctx, p, t, src)...)
 	m, err := datasync.NewMapping(t, src.Columns())
 	if err != nil {
 		return append(out, datasync.Problem{Table: t.Name, Error: true, Message: err.Error()})
@@ -48,11 +49,7 @@ func checkSource(ctx context.Context, p *Pools, t tables.Table, src *datasync.SQ
 }
 
 func checkTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) []datasync.Problem {
-	db, err := p.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
-	}
-	id, err := tables.ParseIdent(t.Target.Table, 2)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
 	}
@@ -60,8 +57,37 @@ func checkTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappi
 	if err != nil {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: "describe target " + t.Target.Table + ": " + err.Error()}}
 	}
+	if len(info.Columns) == 0 && t.Target.Create {
+		return []datasync.Problem{{Table: t.Name, Message: "target table " + t.Target.Table + " does not exist yet: the first run creates it (target.create); syncd plan " + t.Name + " prints how"}}
+	}
 	if len(info.Columns) == 0 {
-		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist"}}
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist: create it, or set target.create: true (syncd plan " + t.Name + " prints the statement)"}}
 	}
 	return datasync.CheckTarget(t, m, info)
+}
+
+// checkDrift tells what the next run will find changed in the source's
+// columns since the last run, and whether that stops it.
+func checkDrift(ctx context.Context, p *Pools, t tables.Table, src *datasync.SQLSource) []datasync.Problem {
+	db, _, err := targetDB(ctx, p, t)
+	if err != nil {
+		return nil // checkTarget reports it
+	}
+	seen, err := mysql.SeenColumns(ctx, db, t.Name)
+	if err != nil || seen == nil {
+		return nil
+	}
+	now, err := src.Schema(ctx)
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
+	}
+	d := datasync.CompareColumns(seen, now)
+	if d.Empty() {
+		return nil
+	}
+	if stop := d.Blocking(t.Target.Evolve); !stop.Empty() {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: "source columns changed since the last run, which will stop: " +
+			stop.String() + "; make the target match, then run syncd sync " + t.Name + " --accept-schema"}}
+	}
+	return []datasync.Problem{{Table: t.Name, Message: "source columns changed since the last run, which will add them to the target (target.evolve): " + d.String()}}
 }

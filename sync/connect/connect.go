@@ -6,6 +6,7 @@ package connect
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -71,7 +72,7 @@ func (p *Pools) Close() error {
 func openDB(c tables.Connection) (*sql.DB, error) {
 	switch c.Driver {
 	case tables.DriverSQLServer:
-		return mssql.OpenDB(c.DSN)
+		return mssql.OpenDB(mssql.WithSettings(c.DSN, mssql.SettingsOf(c)))
 	case tables.DriverMySQL:
 		return mysql.OpenDB(c.DSN)
 	case tables.DriverPostgres:
@@ -102,11 +103,15 @@ type Job struct {
 }
 
 // Open prepares a run of t: it opens (or reuses) both connections, learns
-// the source's columns and builds the mapping and the target.
+// the source's columns, creates the target table when target.create asks
+// for it and it is missing, and builds the mapping and the target.
 func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
+	if _, err := createTarget(ctx, p, t); err != nil {
+		return nil, err
+	}
 	src, err := OpenSource(ctx, p, t)
 	if err != nil {
-		return nil, err
+		return nil, removedColumns(ctx, p, t, err)
 	}
 	m, err := datasync.NewMapping(t, src.Columns())
 	if err != nil {
@@ -134,15 +139,62 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 
 // OpenTarget opens the target of t for the columns of m.
 func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
-	db, err := p.DB(ctx, t.Target.Connection)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}
+	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows})
+}
+
+// targetDB returns the pool of t's target connection and its table.
+func targetDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, tables.Ident, error) {
+	db, err := p.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return nil, tables.Ident{}, err
+	}
 	id, err := tables.ParseIdent(t.Target.Table, 2)
 	if err != nil {
-		return nil, fmt.Errorf("%s: target.table: %w", t.Name, err)
+		return nil, tables.Ident{}, fmt.Errorf("%s: target.table: %w", t.Name, err)
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows})
+	return db, id, nil
+}
+
+// removedColumns turns err, when it says that columns the declaration names
+// are missing from the source and the last run read them, into the schema
+// drift it is: the error names each column and the type it had.
+func removedColumns(ctx context.Context, p *Pools, t tables.Table, err error) error {
+	var mce *datasync.MissingColumnsError
+	if !errors.As(err, &mce) {
+		return err
+	}
+	db, _, terr := targetDB(ctx, p, t)
+	if terr != nil {
+		return err
+	}
+	seen, serr := mysql.SeenColumns(ctx, db, t.Name)
+	if serr != nil || seen == nil {
+		return err
+	}
+	var d datasync.Drift
+	idx := datasync.ColumnIndex(columnsOf(seen))
+	for _, name := range mce.Missing {
+		if i, ok := idx.Find(name); ok {
+			d.Removed = append(d.Removed, seen[i])
+		}
+	}
+	if d.Empty() {
+		return err
+	}
+	return fmt.Errorf("%s: %w: %s from %s: nothing was written; take it out of target.columns (the target keeps its column), or restore it in the source",
+		t.Name, datasync.ErrSchemaChanged, d, mce.Source)
+}
+
+func columnsOf(infos []datasync.ColumnInfo) []datasync.Column {
+	cols := make([]datasync.Column, len(infos))
+	for i, c := range infos {
+		cols[i] = datasync.Column{Name: c.Name, DatabaseType: c.Type}
+	}
+	return cols
 }
 
 // Run runs t once with everything opened from p.

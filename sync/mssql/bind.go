@@ -23,7 +23,7 @@ var binders = map[string]func(any) (any, error){
 	typeSmallInt:       toInt(math.MinInt16, math.MaxInt16, func(i int64) any { return int16(i) }),
 	typeInt:            toInt(math.MinInt32, math.MaxInt32, func(i int64) any { return int32(i) }),
 	typeBigInt:         toInt(math.MinInt64, math.MaxInt64, func(i int64) any { return i }),
-	typeReal:           toFloat,
+	typeReal:           toReal,
 	typeFloat:          toFloat,
 	typeDecimal:        toDecimal,
 	typeNumeric:        toDecimal,
@@ -99,6 +99,15 @@ func toInt(lo, hi int64, narrow func(int64) any) func(any) (any, error) {
 func toFloat(v any) (any, error) {
 	if f, ok := v.(float64); ok {
 		return f, nil
+	}
+	return nil, cannotBind(v)
+}
+
+// toReal widens the value as SQL Server widens the real column it is
+// compared with: 0.1 read from a real column is float32(0.1), not 0.1.
+func toReal(v any) (any, error) {
+	if f, ok := v.(float64); ok {
+		return float64(float32(f)), nil
 	}
 	return nil, cannotBind(v)
 }

@@ -53,8 +53,15 @@ func catalogParts(d Dialect, id tables.Ident) (prefix, schema, table string, err
 	return "", "", "", fmt.Errorf("table %s: want 1 to 3 name parts (db.schema.table)", id)
 }
 
+// columnsQuery lists the columns in order with their sizes. The length is
+// in characters (bytes for binary), -1 for max; the precision is given for
+// decimal and numeric only (an int's says nothing the type does not), and
+// the scale of a time type is its fractional-second digits.
 func columnsQuery(prefix string) string {
-	return "SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE FROM " + prefix + "INFORMATION_SCHEMA.COLUMNS" +
+	return "SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH," +
+		" CASE WHEN DATA_TYPE IN ('decimal', 'numeric') THEN NUMERIC_PRECISION END," +
+		" COALESCE(NUMERIC_SCALE, DATETIME_PRECISION)" +
+		" FROM " + prefix + "INFORMATION_SCHEMA.COLUMNS" +
 		" WHERE TABLE_SCHEMA = @p1 AND TABLE_NAME = @p2 ORDER BY ORDINAL_POSITION"
 }
 
@@ -68,9 +75,11 @@ func describeColumns(ctx context.Context, db *sql.DB, prefix, schema, table stri
 	for rows.Next() {
 		var c datasync.ColumnInfo
 		var nullable string
-		if err := rows.Scan(&c.Name, &c.Type, &nullable); err != nil {
+		var length, precision, scale sql.NullInt64
+		if err := rows.Scan(&c.Name, &c.Type, &nullable, &length, &precision, &scale); err != nil {
 			return nil, fmt.Errorf("read columns: %w", err)
 		}
+		c.Length, c.Precision, c.Scale = length.Int64, precision.Int64, scale.Int64
 		c.Type = catalogType(c.Type)
 		c.Nullable = nullable == "YES"
 		cols = append(cols, c)

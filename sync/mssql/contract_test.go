@@ -1,9 +1,7 @@
 package mssql_test
 
 import (
-	"net/url"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/syncd/syncd/sync/contract"
@@ -20,31 +18,9 @@ func TestContract(t *testing.T) {
 	}
 	contract.Run(t, contract.Fixture{
 		Dialect:     mssql.Dialect{},
-		NewDatabase: func(t testing.TB) string { return newDatabase(t, admin) },
+		NewDatabase: func(t testing.TB) string { return synctest.SQLServer(t) },
 		Open:        mssql.OpenDB,
 		Types: contract.Types{BigInt: "BIGINT", Int: "INT", Text: "NVARCHAR(200)", Decimal: "DECIMAL(38,10)",
 			Timestamp: "DATETIME2(6)", TimestampName: "DATETIME2"},
 	})
-}
-
-// newDatabase creates a database of the test's own and returns a DSN for it.
-func newDatabase(t testing.TB, admin string) string {
-	db, err := mssql.OpenDB(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	name := synctest.UniqueName("syncd_t_")
-	synctest.Exec(t, db, "CREATE DATABASE "+name+" COLLATE Latin1_General_100_CI_AS_SC_UTF8")
-	t.Cleanup(func() {
-		_, _ = db.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
-		_, _ = db.Exec("DROP DATABASE " + name)
-	})
-	if u, err := url.Parse(admin); err == nil && u.Scheme == "sqlserver" {
-		q := u.Query()
-		q.Set("database", name)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return strings.TrimSuffix(admin, ";") + ";database=" + name
 }

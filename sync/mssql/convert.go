@@ -3,6 +3,7 @@ package mssql
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"time"
 
 	mssql "github.com/microsoft/go-mssqldb"
@@ -18,7 +19,7 @@ var converters = map[string]func(any) (any, error){
 	typeSmallInt:       fromInt,
 	typeInt:            fromInt,
 	typeBigInt:         fromInt,
-	typeReal:           fromFloat,
+	typeReal:           fromReal,
 	typeFloat:          fromFloat,
 	typeDecimal:        fromDecimal,
 	typeNumeric:        fromDecimal,
@@ -89,12 +90,24 @@ func fromInt(v any) (any, error) {
 	return nil, unexpected(v)
 }
 
-// fromFloat: real arrives widened to float64, float as float64.
+// fromFloat: float arrives as float64.
 func fromFloat(v any) (any, error) {
 	if f, ok := v.(float64); ok {
 		return f, nil
 	}
 	return nil, unexpected(v)
+}
+
+// fromReal: real arrives widened to float64 (0.1 as 0.10000000149011612);
+// it becomes the float64 nearest the float32's shortest decimal text, as
+// the PostgreSQL and MySQL sources give float4 and FLOAT, so that 0.1
+// stays 0.1 in a DOUBLE target too.
+func fromReal(v any) (any, error) {
+	f, ok := v.(float64)
+	if !ok {
+		return nil, unexpected(v)
+	}
+	return strconv.ParseFloat(strconv.FormatFloat(float64(float32(f)), 'g', -1, 32), 64)
 }
 
 // fromDecimal: decimal, numeric, money and smallmoney arrive as the exact

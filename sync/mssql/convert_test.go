@@ -53,7 +53,8 @@ func TestConverter(t *testing.T) {
 		{"smallint", "SMALLINT", int64(-32768), int64(-32768)},
 		{"int", "INT", int64(-2147483648), int64(-2147483648)},
 		{"bigint", "BIGINT", int64(math.MaxInt64), int64(math.MaxInt64)},
-		{"real", "REAL", float64(float32(1.1)), float64(float32(1.1))},
+		{"real", "REAL", float64(float32(1.1)), 1.1},
+		{"real keeps its shortest digits", "REAL", float64(float32(0.1)), 0.1},
 		{"float", "FLOAT", 1.0000000000000002, 1.0000000000000002},
 		// decodeDecimal and decodeMoney give the text through ScaleBytes.
 		{"decimal(38,10) all digits", "DECIMAL", []byte("1234567890123456789012345678.1234567890"), "1234567890123456789012345678.1234567890"},
@@ -260,6 +261,7 @@ func TestBind(t *testing.T) {
 		{"INT", int64(1 << 40), int64(1 << 40)},
 		{"BIGINT", int64(-1), int64(-1)},
 		{"REAL", 1.5, 1.5},
+		{"REAL", 0.1, float64(float32(0.1))},
 		{"FLOAT", 1.5, 1.5},
 		{"DECIMAL", "-12345678901234567890.0123456789", "-12345678901234567890.0123456789"},
 		{"MONEY", "-0.0100", "-0.0100"},

@@ -148,3 +148,11 @@ func rowversionNames(ctx context.Context, db *sql.DB, stmt string) (map[string]b
 	}
 	return names, rows.Err()
 }
+
+// SchemaChanged implements datasync.SchemaErrors: a column read by name
+// that no longer exists (error 207, "Invalid column name").
+func (Dialect) SchemaChanged(err error) bool {
+	// The driver's Error (by value or pointer) has this method.
+	var se interface{ SQLErrorNumber() int32 }
+	return errors.As(err, &se) && se.SQLErrorNumber() == 207
+}

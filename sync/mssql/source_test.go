@@ -2,10 +2,13 @@ package mssql
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/microsoft/go-mssqldb/msdsn"
 	datasync "github.com/syncd/syncd/sync"
 )
@@ -75,5 +78,23 @@ func TestMarkRowversions(t *testing.T) {
 	got := markRowversions(cols, map[string]bool{"rv": true})
 	if got[0].DatabaseType != "ROWVERSION" || got[1].DatabaseType != "BINARY" || got[2].DatabaseType != "INT" || cols[0].DatabaseType != "BINARY" {
 		t.Errorf("got %v (input %v)", got, cols)
+	}
+}
+
+func TestSchemaChanged(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{mssql.Error{Number: 207, Message: "Invalid column name 'qty'."}, true},
+		{fmt.Errorf("read page: %w", mssql.Error{Number: 207}), true},
+		{&mssql.Error{Number: 207}, true},
+		{mssql.Error{Number: 1205, Message: "Transaction was deadlocked"}, false},
+		{errors.New("Invalid column name 'qty'. (not from the server)"), false},
+	}
+	for _, tc := range tests {
+		if got := (Dialect{}).SchemaChanged(tc.err); got != tc.want {
+			t.Errorf("%v: %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

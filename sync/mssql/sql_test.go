@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/golang-sql/civil"
 	mssql "github.com/microsoft/go-mssqldb"
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -155,22 +154,7 @@ func showParam(a any) string {
 
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it)\n--- got\n%s--- want\n%s", path, got, want)
-	}
+	synctest.CheckGolden(t, name, got, *update)
 }
 
 func assertNoDirtyReads(t *testing.T, q string) {

@@ -10,8 +10,10 @@ import (
 )
 
 // catalogColumnsSQL lists a table's columns in order, with their full
-// type (varchar(20), bigint(20) unsigned...).
-const catalogColumnsSQL = `SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES'
+// type (varchar(20), bigint(20) unsigned...) and its sizes: the scale of
+// a time type is its fractional-second digits.
+const catalogColumnsSQL = `SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES',
+	CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, COALESCE(NUMERIC_SCALE, DATETIME_PRECISION)
 FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?
 ORDER BY ORDINAL_POSITION`

@@ -3,8 +3,10 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
@@ -96,4 +98,11 @@ func (Dialect) Bind(col datasync.Column, v any) (any, error) {
 // Describe implements datasync.Cataloger; see the package's Describe.
 func (Dialect) Describe(ctx context.Context, db *sql.DB, table tables.Ident) (datasync.TableInfo, error) {
 	return Describe(ctx, db, table)
+}
+
+// SchemaChanged implements datasync.SchemaErrors: a column read by name
+// that no longer exists (ER_BAD_FIELD_ERROR).
+func (Dialect) SchemaChanged(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1054
 }

@@ -53,9 +53,10 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 	if r.Error != "" {
 		status, errText = StatusFailed, sql.NullString{String: r.Error, Valid: true}
 	}
+	notes := sql.NullString{String: r.Notes, Valid: r.Notes != ""}
 	_, err = t.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, rows_read = ?, rows_inserted = ?, rows_updated = ?, "+
-		"rows_unchanged = ?, rows_rejected = ?, pages = ?, cursor_after = ?, error = ? WHERE id = ?",
-		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Pages, after, errText, r.ID)
+		"rows_unchanged = ?, rows_rejected = ?, pages = ?, cursor_after = ?, error = ?, notes = ? WHERE id = ?",
+		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Pages, after, errText, notes, r.ID)
 	if err != nil {
 		return fmt.Errorf("update syncd_runs: %w", err)
 	}

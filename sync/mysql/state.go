@@ -65,6 +65,12 @@ var rejectsSchema = []string{
 var migrations = [][]string{
 	1: schema,
 	2: rejectsSchema,
+	// 3: the source columns each table was last read with (schema drift),
+	// and what a run found worth a note.
+	3: {
+		`ALTER TABLE syncd_state ADD COLUMN source_columns TEXT NULL COMMENT 'JSON [{name, type}] of the source columns last read; NULL = not yet seen'`,
+		`ALTER TABLE syncd_runs ADD COLUMN notes TEXT NULL COMMENT 'schema drift and columns added, when any'`,
+	},
 }
 
 // EnsureSchema creates or upgrades syncd's state tables. It is idempotent

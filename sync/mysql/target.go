@@ -165,9 +165,11 @@ func (t *Target) writeChunk(ctx context.Context, tx *sql.Tx, rows [][]any) (data
 	args := make([]any, 0, n*len(t.cols))
 	for _, r := range rows {
 		for _, k := range t.key {
-			keyArgs = append(keyArgs, r[k])
+			keyArgs = append(keyArgs, arg(r[k]))
 		}
-		args = append(args, r...)
+		for _, v := range r {
+			args = append(args, arg(v))
+		}
 	}
 	var existed int64
 	if err := count.QueryRowContext(ctx, keyArgs...).Scan(&existed); err != nil {
@@ -187,6 +189,19 @@ func (t *Target) writeChunk(ctx context.Context, tx *sql.Tx, rows [][]any) (data
 	}
 	ins, upd, unch := splitStats(int64(n), existed, affected)
 	return datasync.WriteStats{Inserted: ins, Updated: upd, Unchanged: unch}, nil
+}
+
+// arg is a row value as a statement parameter. The zero time.Time is
+// 0001-01-01 00:00:00, a real value (SQL Server's date and datetime2 start
+// there, and ERPs use it for "no date"), but go-sql-driver sends it as
+// MySQL's zero date '0000-00-00', which is another value, and which MySQL
+// 8's default sql_mode (NO_ZERO_DATE, strict) refuses; its text goes
+// instead.
+func arg(v any) any {
+	if t, ok := v.(time.Time); ok && t.IsZero() {
+		return "0001-01-01"
+	}
+	return v
 }
 
 // maxStmts bounds the prepared statements a Target keeps; full chunks all

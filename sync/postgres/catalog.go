@@ -11,10 +11,17 @@ import (
 
 // columnsQuery lists a table's columns in order. The type is the standard
 // name (character varying, timestamp without time zone...), or the type's
-// own name where the standard says only USER-DEFINED or ARRAY.
+// own name where the standard says only USER-DEFINED or ARRAY. The length
+// is -1 for a varchar without one; precision is given for numeric only
+// (an integer's is in bits), and the scale of a time type is its
+// fractional-second digits.
 const columnsQuery = `SELECT column_name,
 	CASE WHEN data_type IN ('USER-DEFINED', 'ARRAY') THEN udt_name ELSE data_type END,
-	is_nullable = 'YES'
+	is_nullable = 'YES',
+	CASE WHEN data_type IN ('character varying', 'character', 'bit', 'bit varying')
+		THEN COALESCE(character_maximum_length, -1) END,
+	CASE WHEN data_type = 'numeric' THEN numeric_precision END,
+	CASE WHEN data_type = 'numeric' THEN numeric_scale ELSE datetime_precision END
 FROM information_schema.columns
 WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2
 ORDER BY ordinal_position`

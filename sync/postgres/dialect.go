@@ -3,10 +3,13 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
@@ -113,4 +116,19 @@ func (Dialect) Bind(col datasync.Column, v any) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// SchemaChanged implements datasync.SchemaErrors: a column that no longer
+// exists (undefined_column), or a statement described before its table
+// was altered and executed after ("cached plan must not change result
+// type", which even describe_exec meets when the ALTER falls between its
+// two round trips).
+func (Dialect) SchemaChanged(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	const undefinedColumn, featureNotSupported = "42703", "0A000"
+	return pe.Code == undefinedColumn ||
+		(pe.Code == featureNotSupported && strings.Contains(pe.Message, "cached plan must not change result type"))
 }

@@ -247,8 +247,9 @@ func TestDescribe(t *testing.T) {
 	}
 	want := datasync.TableInfo{
 		Columns: []datasync.ColumnInfo{
-			{Name: "id", Type: "bigint"}, {Name: "code", Type: "text"}, {Name: "ts", Type: "timestamp without time zone"},
-			{Name: "note", Type: "character varying", Nullable: true}, {Name: "amount", Type: "numeric", Nullable: true},
+			{Name: "id", Type: "bigint"}, {Name: "code", Type: "text"}, {Name: "ts", Type: "timestamp without time zone", Scale: 6},
+			{Name: "note", Type: "character varying", Nullable: true, Length: 10},
+			{Name: "amount", Type: "numeric", Nullable: true, Precision: 12, Scale: 2},
 		},
 		Indexes: []datasync.Index{
 			{Name: "d_code_key", Unique: true, Columns: []string{"code"}},

@@ -9,13 +9,16 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql" // the MariaDB/MySQL driver
-	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver
+	_ "github.com/go-sql-driver/mysql"  // the MariaDB/MySQL driver
+	_ "github.com/jackc/pgx/v5/stdlib"  // the PostgreSQL driver
+	_ "github.com/microsoft/go-mssqldb" // the SQL Server driver
 )
 
 // Where the test servers are; each can be moved with an environment
@@ -92,6 +95,40 @@ func Postgres(t testing.TB) (dsn string) {
 	return replaceDatabase(PostgresDSN, name)
 }
 
+// SQLServer creates a database of its own for the test on the SQL Server
+// that SYNCD_TEST_MSSQL_DSN names (its login must be allowed to create
+// databases), drops it when the test ends, and returns a DSN for it. With
+// the variable unset the test is skipped: no SQL Server runs on the
+// developers' machines.
+func SQLServer(t testing.TB) (dsn string) {
+	t.Helper()
+	admin := os.Getenv("SYNCD_TEST_MSSQL_DSN")
+	if admin == "" {
+		t.Skip("SYNCD_TEST_MSSQL_DSN not set")
+	}
+	db, err := sql.Open("sqlserver", admin)
+	if err == nil {
+		err = pingSoon(db)
+	}
+	if err != nil {
+		t.Fatalf("SQL Server of SYNCD_TEST_MSSQL_DSN: %v", err)
+	}
+	name := UniqueName("syncd_t_")
+	mustExec(t, db, "CREATE DATABASE "+name+" COLLATE Latin1_General_100_CI_AS_SC_UTF8")
+	t.Cleanup(func() {
+		_, _ = db.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+		_, _ = db.Exec("DROP DATABASE " + name)
+		db.Close()
+	})
+	if u, err := url.Parse(admin); err == nil && u.Scheme == "sqlserver" {
+		q := u.Query()
+		q.Set("database", name)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSuffix(admin, ";") + ";database=" + name
+}
+
 // replaceDatabase swaps the database of a postgres:// URL.
 func replaceDatabase(url, name string) string {
 	q := ""
@@ -130,5 +167,27 @@ func Exec(t testing.TB, db *sql.DB, stmts ...string) {
 	t.Helper()
 	for _, q := range stmts {
 		mustExec(t, db, q)
+	}
+}
+
+// CheckGolden compares got with testdata/NAME.golden, or with update
+// writes got there first (each package's -update flag).
+func CheckGolden(t testing.TB, name, got string, update bool) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it)\n--- got\n%s--- want\n%s", path, got, want)
 	}
 }

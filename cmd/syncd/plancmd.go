@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncd/syncd/sync/connect"
+)
+
+func newPlan(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "plan NAME...",
+		Short: "Print the CREATE TABLE that target.create would run, without running it",
+		Long: `plan reads the source catalog of each named table and prints the MySQL
+CREATE TABLE that target.create would run for it: the types of the documented
+type map (docs/sqlserver.md), the primary key from source.key, utf8mb4, and an
+index on the cursor column. It changes nothing, in either database.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := load(g)
+			if err != nil {
+				return err
+			}
+			ts, err := a.find(args, false)
+			if err != nil {
+				return err
+			}
+			pools := connect.NewPools(a.cfg)
+			defer pools.Close()
+			for _, t := range ts {
+				_, ddl, err := connect.Plan(cmd.Context(), pools, t)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "-- %s: %s:%s -> %s:%s\n%s;\n", t.Name, t.Source.Connection, t.Source.Table, t.Target.Connection, t.Target.Table, ddl)
+			}
+			return nil
+		},
+	}
+}

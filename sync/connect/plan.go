@@ -1,0 +1,58 @@
+package connect
+
+import (
+	"context"
+	"fmt"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/tables"
+)
+
+// Plan returns the target table target.create would make for t, built
+// from the source's catalog, and the CREATE TABLE statement for it. It
+// reads the source and changes nothing.
+func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, string, error) {
+	src, err := OpenSource(ctx, p, t)
+	if err != nil {
+		return datasync.TableDef{}, "", err
+	}
+	info, err := src.Describe(ctx)
+	if err != nil {
+		return datasync.TableDef{}, "", err
+	}
+	tm, ok := src.Dialect().(datasync.TypeMapper)
+	if !ok {
+		return datasync.TableDef{}, "", fmt.Errorf("%s: the %s dialect has no type map", t.Name, p.cfg.Connections[t.Source.Connection].Driver)
+	}
+	def, err := datasync.PlanTable(t, info, tm)
+	if err != nil {
+		return def, "", err
+	}
+	id, err := tables.ParseIdent(t.Target.Table, 2)
+	if err != nil {
+		return def, "", fmt.Errorf("%s: target.table: %w", t.Name, err)
+	}
+	return def, mysql.CreateTableSQL(id, def), nil
+}
+
+// createTarget creates the target table of t when target.create is set and
+// the table is missing; an existing table is left as it is.
+func createTarget(ctx context.Context, p *Pools, t tables.Table) (bool, error) {
+	if !t.Target.Create {
+		return false, nil
+	}
+	db, id, err := targetDB(ctx, p, t)
+	if err != nil {
+		return false, err
+	}
+	// The source's catalog is read only while the table is missing.
+	if info, err := mysql.Describe(ctx, db, id); err != nil || len(info.Columns) > 0 {
+		return false, err
+	}
+	def, _, err := Plan(ctx, p, t)
+	if err != nil {
+		return false, fmt.Errorf("plan target table of %s: %w", t.Name, err)
+	}
+	return mysql.CreateTable(ctx, db, id, def)
+}
