@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin
 TESTFLAGS ?=
 
-.PHONY: build test vet services run demo-seed clean
+.PHONY: build test test-faults vet services run demo demo-seed clean
 
 build:
 	$(GO) build -o $(BIN)/syncd ./cmd/syncd
@@ -13,10 +13,21 @@ build:
 test: services vet
 	SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
+# The fault-injection suite: workers killed, MariaDB killed and restarted,
+# Redis stopped and flushed, two workers and two schedulers, long source
+# transactions, bad rows; every scenario ends with syncd verify. It kills
+# the machine's MariaDB, so it runs alone, after make test. Its results are
+# written to docs/reliability.md. SYNCD_FAULTS_DURATION sets how long the
+# continuous-write scenarios run (default 2m).
+test-faults: services
+	SYNCD_TEST_REQUIRE_SERVERS=1 SYNCD_FAULTS_REPORT=$(CURDIR)/docs/reliability.md \
+	  $(GO) test -tags faults -count=1 -timeout 30m -v -run 'TestFaults' ./cmd/syncd
+
 vet:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags faults ./cmd/syncd
 
 services:
 	@.ci/services

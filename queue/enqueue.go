@@ -7,27 +7,41 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
 
-// Enqueuer puts sync:table tasks on the queue.
-type Enqueuer struct {
+// conn is what enqueueing needs of Redis: Asynq's client and inspector,
+// and a plain client for the one repair Asynq has no call for.
+type conn struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
+	rdb       redis.UniversalClient
+}
+
+func newConn(opt asynq.RedisConnOpt) conn {
+	return conn{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt), rdb: opt.MakeRedisClient().(redis.UniversalClient)}
+}
+
+func (c conn) close() error {
+	return errors.Join(c.client.Close(), c.inspector.Close(), c.rdb.Close())
+}
+
+// Enqueuer puts sync:table tasks on the queue.
+type Enqueuer struct {
+	conn
 }
 
 // NewEnqueuer connects to the queue's Redis.
 func NewEnqueuer(opt asynq.RedisConnOpt) *Enqueuer {
-	return &Enqueuer{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt)}
+	return &Enqueuer{conn: newConn(opt)}
 }
 
 // Close closes the connections.
-func (e *Enqueuer) Close() error {
-	return errors.Join(e.client.Close(), e.inspector.Close())
-}
+func (e *Enqueuer) Close() error { return e.close() }
 
 // Inspector returns the queue inspector the enqueuer uses.
 func (e *Enqueuer) Inspector() *asynq.Inspector { return e.inspector }
@@ -42,15 +56,16 @@ type Outcome struct {
 	// RunNow is true when an already queued task waiting for its retry or
 	// its time was moved to run now.
 	RunNow bool
-	// ClearedArchived is true when an archived task of the table had to be
-	// deleted first: it would have blocked every enqueue of the table.
+	// ClearedArchived is true when an archived task of the table, or what
+	// was left of a task Redis lost, had to be deleted first: it would have
+	// blocked every enqueue of the table.
 	ClearedArchived bool
 }
 
 func (o Outcome) String() string {
 	switch {
 	case o.Queued && o.ClearedArchived:
-		return "queued (an archived failed task of the table was cleared)"
+		return "queued (an archived or lost task of the table was cleared)"
 	case o.Queued:
 		return "queued"
 	case o.RunNow:
@@ -75,7 +90,7 @@ func (e *Enqueuer) EnqueuePayload(ctx context.Context, t tables.Table, p Payload
 	if err != nil {
 		return Outcome{}, err
 	}
-	out, err := enqueue(ctx, e.client, e.inspector, task, opts, queueOf(t), TaskID(t.Name))
+	out, err := e.enqueue(ctx, task, opts, queueOf(t), TaskID(t.Name))
 	if err != nil || out.Queued || trigger == datasync.TriggerSchedule {
 		return out, err
 	}
@@ -91,7 +106,8 @@ func (e *Enqueuer) EnqueuePayload(ctx context.Context, t tables.Table, p Payload
 // id (a sync that failed past its retries) blocks every later enqueue of
 // the table, so the table would silently stop syncing: it is deleted and
 // the enqueue tried once more.
-func enqueue(ctx context.Context, c *asynq.Client, in *asynq.Inspector, task *asynq.Task, opts []asynq.Option, queue, id string) (Outcome, error) {
+func (cn conn) enqueue(ctx context.Context, task *asynq.Task, opts []asynq.Option, queue, id string) (Outcome, error) {
+	c, in := cn.client, cn.inspector
 	_, err := c.EnqueueContext(ctx, task, opts...)
 	if err == nil {
 		return Outcome{Queued: true}, nil
@@ -111,6 +127,15 @@ func enqueue(ctx context.Context, c *asynq.Client, in *asynq.Inspector, task *as
 		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, err)
 	}
 	if ierr != nil {
+		// A task hash without a state: a running sync wrote its progress
+		// after Redis lost the task (flushed, restarted empty, the task
+		// deleted). Asynq counts the id as taken and cannot read or delete
+		// it, so the table would never be enqueued again.
+		if cn.dropStateless(ctx, queue, id) {
+			if _, err := c.EnqueueContext(ctx, task, opts...); err == nil {
+				return Outcome{Queued: true, ClearedArchived: true}, nil
+			}
+		}
 		return Outcome{}, fmt.Errorf("enqueue %s: inspect the task already there: %w", id, ierr)
 	}
 	if info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted {
@@ -128,6 +153,22 @@ func enqueue(ctx context.Context, c *asynq.Client, in *asynq.Inspector, task *as
 	return Outcome{Queued: true, ClearedArchived: true}, nil
 }
 
+// dropStateless deletes the hash of task id in queue if it has no state
+// field, atomically, and reports whether it did. The key is Asynq's
+// layout (asynq:{QUEUE}:t:ID, v0.26); TestStatelessTaskHashIsRepaired
+// pins it.
+func (cn conn) dropStateless(ctx context.Context, queue, id string) bool {
+	key := "asynq:{" + queue + "}:t:" + id
+	n, err := dropStatelessScript.Run(ctx, cn.rdb, []string{key}).Int()
+	return err == nil && n == 1
+}
+
+var dropStatelessScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('HEXISTS', KEYS[1], 'state') == 0 then
+	return redis.call('DEL', KEYS[1])
+end
+return 0`)
+
 // stateName names a task state as the web UI does.
 func stateName(s asynq.TaskState) string { return s.String() }
 
@@ -139,7 +180,7 @@ func stateName(s asynq.TaskState) string { return s.String() }
 // "already queued", so a table still runs once at a time.
 func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval time.Duration) (*asynq.PeriodicTaskManager, error) {
 	opt := RedisConnOpt(cfg.Redis)
-	client, in := asynq.NewClient(opt), asynq.NewInspector(opt)
+	cn := newConn(opt)
 	return asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
 		PeriodicTaskConfigProvider: provider{cat},
 		RedisConnOpt:               opt,
@@ -149,7 +190,7 @@ func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval
 			LogLevel: asynqLevel(log),
 			// PostEnqueueFunc is not told which task failed; this is.
 			EnqueueErrorHandler: func(task *asynq.Task, opts []asynq.Option, err error) { //nolint:staticcheck
-				onScheduledConflict(client, in, log, task, opts, err)
+				onScheduledConflict(cn, log, task, opts, err)
 			},
 		},
 	})
@@ -158,7 +199,7 @@ func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval
 // onScheduledConflict handles a failed scheduled enqueue: "already queued"
 // is normal and quiet; an archived task blocking the table is cleared and
 // the table enqueued; anything else is logged.
-func onScheduledConflict(c *asynq.Client, in *asynq.Inspector, log zerolog.Logger, task *asynq.Task, opts []asynq.Option, err error) {
+func onScheduledConflict(cn conn, log zerolog.Logger, task *asynq.Task, opts []asynq.Option, err error) {
 	p, _ := ParsePayload(task.Payload())
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
@@ -170,7 +211,7 @@ func onScheduledConflict(c *asynq.Client, in *asynq.Inspector, log zerolog.Logge
 			queue, _ = o.Value().(string)
 		}
 	}
-	out, err := enqueue(context.Background(), c, in, task, opts, queue, TaskID(p.Table))
+	out, err := cn.enqueue(context.Background(), task, opts, queue, TaskID(p.Table))
 	switch {
 	case err != nil:
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
@@ -428,6 +429,53 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 	if r.Status != mysql.StatusOK || r.Inserted != 2 || r.Rejected != 0 || rejects() != 0 {
 		t.Fatalf("run after widening %+v with %d rejects; want the 2 rows written and no rejects left", r, rejects())
 	}
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+}
+
+// Redis losing a running task (flushed, restarted empty) while its sync
+// goes on: the sync's progress writes leave a task entry without a state,
+// which Asynq counts as the table's task forever. Enqueue repairs it.
+func TestStatelessTaskHashIsRepaired(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 20000)
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items}
+schedule: "@daily"
+batch_size: 20
+`)
+	f.startWorker(f.catalog())
+	ctx := context.Background()
+	tb := f.table("items")
+	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	rdb := redis.NewClient(&redis.Options{Addr: f.cfg.Redis.Addr})
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "asynq:{"+f.queue+"}*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("queue keys %v, %v", keys, err)
+	}
+	rdb.Del(ctx, keys...) // what FLUSHALL does to the queue
+	eventually(t, "the run finished", func() (bool, string) {
+		rs := f.runs("items")
+		return len(rs) == 1 && rs[0].Status == mysql.StatusOK, fmt.Sprint(rs)
+	})
+	if n, _ := rdb.Exists(ctx, "asynq:{"+f.queue+"}:t:"+queue.TaskID("items")).Result(); n != 1 {
+		t.Skip("the run wrote no progress after the queue was lost; nothing to repair")
+	}
+	out, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual)
+	if err != nil || !out.Queued {
+		t.Fatalf("enqueue after Redis lost the running task: %+v, %v; want queued", out, err)
+	}
+	eventually(t, "the second run", func() (bool, string) {
+		rs := f.runs("items")
+		return len(rs) == 2 && rs[1].Status == mysql.StatusOK, fmt.Sprint(rs)
+	})
 	if ok, why := f.same("items"); !ok {
 		t.Fatal(why)
 	}

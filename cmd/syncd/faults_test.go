@@ -307,14 +307,16 @@ func (w *world) enqueue(tb tables.Table) {
 }
 
 // A worker killed with SIGKILL at random points of a 200,000-row first
-// load, 20 times, each time restarted. A killed worker's task stays
+// load (1,000 pages), 20 times, each time restarted: each round lets the
+// load commit a random 5 to 40 more pages, then kills the worker at
+// whatever it is doing then (reading, writing, committing). A killed worker's task stays
 // "active" in Redis until its lease expires (30 s to 90 s); to kill at a
 // new point every time without waiting for that, each round enqueues into
 // a queue of its own, so the expired tasks come back later and run beside
 // the newer ones: the fencing version has to keep them apart too.
 func TestFaultsWorkerKilled(t *testing.T) {
 	const kills = 20
-	w := newWorld(t, worldOptions{queues: kills + 1})
+	w := newWorld(t, worldOptions{queues: kills + 1, batch: 200})
 	w.table("items", 200000, 100)
 	tb := w.declaration("items")
 	var progress []int64
@@ -322,7 +324,10 @@ func TestFaultsWorkerKilled(t *testing.T) {
 		worker := w.start("worker")
 		tb.Queue = w.queues[i]
 		w.enqueue(tb)
-		time.Sleep(time.Duration(200+rand.IntN(2300)) * time.Millisecond)
+		until := w.pages("items") + 5 + int64(rand.IntN(36))
+		for deadline := time.Now().Add(time.Minute); w.pages("items") < until && time.Now().Before(deadline); {
+			time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
+		}
 		must(t, worker.Process.Signal(syscall.SIGKILL))
 		for worker.ProcessState == nil {
 			time.Sleep(10 * time.Millisecond)
@@ -333,8 +338,11 @@ func TestFaultsWorkerKilled(t *testing.T) {
 	w.start("worker")
 	w.enqueue(tb)
 	w.idle(3 * time.Minute)
-	w.mustEqual("worker killed (SIGKILL) at random points of a first load, restarted each time", "items", kills,
-		fmt.Sprintf("pages committed at each kill: %v", progress))
+	if progress[kills-1] >= 1000 {
+		t.Errorf("the load ended before the last kill (pages at each kill: %v)", progress)
+	}
+	w.mustEqual("worker killed (SIGKILL) at random points of a 200,000-row first load, restarted each time", "items", kills,
+		fmt.Sprintf("pages of 1,000 committed at each kill: %v", progress))
 }
 
 // MariaDB killed (SIGKILL) in the middle of a first load and started again
@@ -414,4 +422,190 @@ func waitCaughtUp(t *testing.T, w *world, name string) {
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// faultsDuration is how long the scenarios with continuous writes run:
+// SYNCD_FAULTS_DURATION, two minutes by default.
+func faultsDuration(t *testing.T) time.Duration {
+	if s := os.Getenv("SYNCD_FAULTS_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		must(t, err)
+		return d
+	}
+	return 2 * time.Minute
+}
+
+// writeLoad changes the source tables until stop is closed: updates of
+// random rows and new rows, each its own short transaction; it returns
+// how many changes it made.
+func writeLoad(t *testing.T, db *sql.DB, names []string, stop <-chan struct{}) <-chan int {
+	done := make(chan int, 1)
+	go func() {
+		n, next := 0, int64(1_000_000)
+		for {
+			select {
+			case <-stop:
+				done <- n
+				return
+			default:
+			}
+			name := names[rand.IntN(len(names))]
+			var err error
+			if rand.IntN(4) == 0 {
+				next++
+				_, err = db.Exec("INSERT INTO src_"+name+" (id, name, qty) VALUES ($1, 'new', 1)", next)
+			} else {
+				_, err = db.Exec("UPDATE src_"+name+" SET qty = qty + 1, updated_at = clock_timestamp() WHERE id = $1", 1+rand.IntN(20000))
+			}
+			if err != nil {
+				t.Errorf("source write: %v", err)
+			}
+			n++
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	return done
+}
+
+// overlaps returns the runs of a table that started before the one
+// before them ended.
+func (w *world) overlaps(name string) (runs int, overlapping []string) {
+	w.t.Helper()
+	rows, err := w.tgt.Query("SELECT id, started_at, ended_at FROM syncd_runs WHERE table_name = ? ORDER BY started_at, id", name)
+	must(w.t, err)
+	defer rows.Close()
+	var lastEnd time.Time
+	var lastID int64
+	for rows.Next() {
+		var id int64
+		var start time.Time
+		var end sql.NullTime
+		must(w.t, rows.Scan(&id, &start, &end))
+		runs++
+		if !lastEnd.IsZero() && start.Before(lastEnd) {
+			overlapping = append(overlapping, fmt.Sprintf("run %d started before run %d ended", id, lastID))
+		}
+		if end.Valid {
+			lastEnd, lastID = end.Time, id
+		}
+	}
+	must(w.t, rows.Err())
+	return runs, overlapping
+}
+
+// Two workers and two schedulers on the same tables, with the source
+// written to all the while: no two runs of one table overlap, and every
+// change arrives.
+func TestFaultsTwoWorkersTwoSchedulers(t *testing.T) {
+	w := newWorld(t, worldOptions{schedule: "@every 1s", batch: 500})
+	names := []string{"alpha", "beta", "gamma"}
+	for _, n := range names {
+		w.table(n, 20000, 100)
+	}
+	for range 2 {
+		w.start("worker")
+		w.start("scheduler")
+	}
+	stop := make(chan struct{})
+	changes := writeLoad(t, w.src, names, stop)
+	time.Sleep(faultsDuration(t))
+	close(stop)
+	n := <-changes
+	for _, name := range names {
+		waitCaughtUp(t, w, name)
+	}
+	for _, name := range names {
+		runs, bad := w.overlaps(name)
+		if len(bad) > 0 {
+			record(result{Scenario: "two workers and two schedulers, continuous writes: " + name, Times: runs, Result: "overlapping runs", Detail: strings.Join(bad, "; ")})
+			t.Errorf("%s: %v", name, bad)
+		}
+		w.mustEqual("two workers and two schedulers, continuous source writes, table "+name, name, runs,
+			fmt.Sprintf("%v of writes (%d changes over 3 tables); %d runs of this table, none overlapping", faultsDuration(t), n, runs))
+	}
+}
+
+// Source transactions that stay open for 3 s while syncs run every
+// second with settle 5s: rows they write carry the transaction's start
+// time (now()), older than the cursor by the time they commit, and settle
+// is what keeps them from being skipped.
+func TestFaultsLongSourceTransactions(t *testing.T) {
+	w := newWorld(t, worldOptions{schedule: "@every 1s", settle: "5s", batch: 500})
+	w.table("items", 20000, 100)
+	w.start("run")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	txs := 0
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ctx := context.Background()
+				tx, err := w.src.BeginTx(ctx, nil)
+				must(t, err)
+				_, err = tx.Exec(`UPDATE src_items SET qty = qty + 1, updated_at = now() WHERE id % 97 = $1`, (g*31+i)%97)
+				if err == nil {
+					_, err = tx.Exec(`SELECT pg_sleep(3)`)
+				}
+				if err == nil {
+					err = tx.Commit()
+				} else {
+					_ = tx.Rollback()
+				}
+				if err != nil {
+					t.Errorf("long transaction: %v", err)
+					return
+				}
+				mu.Lock()
+				txs++
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(faultsDuration(t) / 2)
+	close(stop)
+	wg.Wait()
+	waitCaughtUp(t, w, "items")
+	runs, _ := w.overlaps("items")
+	w.mustEqual("source transactions open 3 s each (rows stamped with the transaction's start), syncs every 1 s, settle 5 s", "items", txs,
+		fmt.Sprintf("%d long transactions of about 206 rows each; %d runs", txs, runs))
+}
+
+// Bad rows mixed into good ones at 1%: every good row arrives, every bad
+// row is in syncd_rejects, and once the target column is widened the next
+// run brings them too.
+func TestFaultsBadRows(t *testing.T) {
+	w := newWorld(t, worldOptions{batch: 1000})
+	w.table("items", 100000, 20)
+	synctest.Exec(t, w.src, `UPDATE src_items SET name = 'a name longer than twenty characters ' || id WHERE id % 100 = 7`)
+	w.start("worker")
+	tb := w.declaration("items")
+	w.enqueue(tb)
+	w.idle(3 * time.Minute)
+	var rejected, wrong int64
+	must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'").Scan(&rejected))
+	must(t, w.tgt.QueryRow(`SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items' AND (error NOT LIKE '%Data too long%' OR
+		CAST(JSON_UNQUOTE(JSON_EXTRACT(row_key, '$[0]')) AS CHAR) NOT LIKE 'i:%7')`).Scan(&wrong))
+	rep, _ := w.verify("items")
+	record(result{Scenario: "bad rows at 1% (name too long for the target)", Times: 1, Rows: rep.SourceRows,
+		Result: fmt.Sprintf("%d good rows in the target, %d of 1000 bad rows in syncd_rejects", rep.TargetRows, rejected),
+		Detail: fmt.Sprintf("verify: %d missing, all of them rejected; %d extra, %d different", rep.Missing, rep.Extra, rep.Different)})
+	if rejected != 1000 || wrong != 0 || rep.TargetRows != 99000 || rep.Missing != 1000 || rep.Extra != 0 || rep.Different != 0 {
+		t.Fatalf("rejects %d (%d wrong), report %+v; want the 99,000 good rows written and the 1,000 bad ones rejected", rejected, wrong, rep)
+	}
+	synctest.Exec(t, w.tgt, "ALTER TABLE items MODIFY name VARCHAR(100) NOT NULL")
+	w.enqueue(tb)
+	w.idle(3 * time.Minute)
+	must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM syncd_rejects").Scan(&rejected))
+	if rejected != 0 {
+		t.Fatalf("%d rejects left after the column was widened and the table enqueued", rejected)
+	}
+	w.mustEqual("bad rows at 1%, target column widened, table enqueued again", "items", 1, "the 1,000 rejects were read again from the source and written")
 }
