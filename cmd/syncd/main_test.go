@@ -208,3 +208,43 @@ func TestSyncAcceptSchema(t *testing.T) {
 		t.Fatalf("name = %q", name)
 	}
 }
+
+// Bad input: each case gives one error line that names the file (or the
+// server) and the field, exit code 2 for a configuration problem and 1
+// for a server that cannot be reached.
+func TestBadInputErrors(t *testing.T) {
+	good := "connections:\n  src: {driver: postgres, dsn: 'postgres://x@127.0.0.1:1/x'}\n  tgt: {driver: mysql, dsn: 'x@tcp(127.0.0.1:1)/x'}\ntarget: tgt\n"
+	table := "source: {connection: src, table: items, key: [id], cursor: updated_at}\ntarget: {table: items}\n"
+	for name, c := range map[string]struct {
+		config string
+		tables map[string]string
+		args   []string
+		code   int
+		want   []string
+	}{
+		"malformed syncd.yaml":    {config: "connections: [\n", args: []string{"check"}, code: exitBadConfig, want: []string{"syncd.yaml", "line"}},
+		"unknown key":             {config: good + "workers: {concurrency: 2}\n", args: []string{"check"}, code: exitBadConfig, want: []string{"syncd.yaml", "workers", "did you mean worker"}},
+		"wrong type":              {config: good + "worker: {concurrency: many}\n", args: []string{"check"}, code: exitBadConfig, want: []string{"syncd.yaml", "worker.concurrency"}},
+		"malformed declaration":   {config: good, tables: map[string]string{"items.yaml": "source: {connection: src\n"}, args: []string{"check"}, code: exitBadConfig, want: []string{"items.yaml", "line"}},
+		"unknown declaration key": {config: good, tables: map[string]string{"items.yaml": table + "shedule: '@every 1s'\n"}, args: []string{"check"}, code: exitBadConfig, want: []string{"items.yaml", "shedule", "schedule"}},
+		"bad schedule":            {config: good, tables: map[string]string{"items.yaml": table + "schedule: '@every 1ms'\n"}, args: []string{"check"}, code: exitBadConfig, want: []string{"items.yaml", "schedule", "under 1s"}},
+		"unreachable server":      {config: good, tables: map[string]string{"items.yaml": table}, args: []string{"sync", "items"}, code: exitFailed, want: []string{"items: connect to src", "127.0.0.1:1", "connection refused"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := writeConfig(t, c.config, c.tables)
+			out, code := runCLI(append([]string{"-c", cfg}, c.args...)...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\n%s", code, c.code, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output does not say %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	out, code := runCLI("-c", filepath.Join(t.TempDir(), "nowhere.yaml"), "check")
+	if code != exitBadConfig || !strings.Contains(out, "nowhere.yaml") || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Fatalf("missing syncd.yaml: exit %d, want %d and one line naming the file\n%s", code, exitBadConfig, out)
+	}
+}

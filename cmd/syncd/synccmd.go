@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,11 +41,11 @@ changed. Make the target table match, then run once with --accept-schema.`,
 			pools := connect.NewPools(a.cfg)
 			defer pools.Close()
 			for {
-				failed := a.syncAll(cmd.Context(), pools, ts, acceptSchema)
+				failed, first := a.syncAll(cmd.Context(), pools, ts, acceptSchema)
 				acceptSchema = false // accepted once, by the first round
 				if every == 0 || cmd.Context().Err() != nil {
 					if failed > 0 {
-						return fmt.Errorf("%d of %d tables failed", failed, len(ts))
+						return fmt.Errorf("%d of %d tables failed; first: %s", failed, len(ts), oneLine(first))
 					}
 					return nil
 				}
@@ -64,18 +65,24 @@ changed. Make the target table match, then run once with --accept-schema.`,
 
 // syncAll runs each table once and returns how many failed; each failure
 // is logged by the run itself.
-func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Table, acceptSchema bool) int {
-	failed := 0
+func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Table, acceptSchema bool) (failed int, first error) {
 	for _, t := range ts {
 		if ctx.Err() != nil {
 			break
 		}
 		if err := a.syncOne(ctx, pools, t, acceptSchema); err != nil {
 			failed++
+			if first == nil {
+				first = fmt.Errorf("%s: %w", t.Name, err)
+			}
 		}
 	}
-	return failed
+	return failed, first
 }
+
+// oneLine folds an error that spans lines (drivers list every address
+// they tried) into one line for the final message.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table, acceptSchema bool) error {
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
