@@ -248,3 +248,29 @@ func TestBadInputErrors(t *testing.T) {
 		t.Fatalf("missing syncd.yaml: exit %d, want %d and one line naming the file\n%s", code, exitBadConfig, out)
 	}
 }
+
+// A refused row does not fail the sync; syncd rejects shows it with the
+// server's error; verify counts it missing.
+func TestRejectsCommand(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 10) i`,
+		`UPDATE items SET name = 'far too long for the target' WHERE id = 4`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": itemsTable})
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("sync with one bad row: exit %d\n%s", code, out)
+	}
+	out, code := runCLI("-c", cfg, "rejects", "items")
+	if code != 0 || !strings.Contains(out, "items: 1 rejected rows") || !strings.Contains(out, `key ["i:4"]`) ||
+		!strings.Contains(out, "Data too long for column 'name'") || !strings.Contains(out, "far too long for the target") {
+		t.Fatalf("rejects: exit %d\n%s", code, out)
+	}
+	if out, code := runCLI("-c", cfg, "verify", "items"); code != exitFailed || !strings.Contains(out, "1 missing") {
+		t.Fatalf("verify: exit %d, want 1 missing\n%s", code, out)
+	}
+}

@@ -275,3 +275,38 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 	}
 	return ws, tx.Commit()
 }
+
+// Reject is one row of syncd_rejects.
+type Reject struct {
+	Key       string    `json:"key"`
+	Values    string    `json:"values"`
+	Error     string    `json:"error"`
+	RunID     int64     `json:"run_id"`
+	Attempts  int       `json:"attempts"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// ListRejects returns up to limit rejected rows of a table, oldest first,
+// and how many there are in all.
+func ListRejects(ctx context.Context, db *sql.DB, table string, limit int) ([]Reject, int64, error) {
+	var total int64
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM syncd_rejects WHERE table_name = ?", table).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("read syncd_rejects: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, "SELECT row_key, row_values, error, run_id, attempts, first_seen, last_seen FROM syncd_rejects "+
+		"WHERE table_name = ? ORDER BY id LIMIT ?", table, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read syncd_rejects: %w", err)
+	}
+	defer rows.Close()
+	var out []Reject
+	for rows.Next() {
+		var r Reject
+		if err := rows.Scan(&r.Key, &r.Values, &r.Error, &r.RunID, &r.Attempts, &r.FirstSeen, &r.LastSeen); err != nil {
+			return nil, 0, fmt.Errorf("read syncd_rejects: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
