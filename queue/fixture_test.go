@@ -256,3 +256,25 @@ func (f *fixture) pages(name string) int64 {
 	_ = f.tgt.QueryRow("SELECT pages FROM syncd_state WHERE table_name = ?", name).Scan(&n)
 	return n.Int64
 }
+
+// batch rewrites the declaration of name with another batch size.
+func (f *fixture) batch(name string, size int) {
+	f.t.Helper()
+	f.write("tables/"+name+".yaml", fmt.Sprintf(`source: {connection: src, table: src_%s, key: [id], cursor: updated_at}
+target: {table: %s}
+schedule: "@daily"
+batch_size: %d
+`, name, name, size))
+}
+
+// syncNow enqueues tb with trigger, waits for the task to leave the queue
+// and returns the table's newest run.
+func (f *fixture) syncNow(tb tables.Table, trigger string) mysql.RunRow {
+	f.t.Helper()
+	if _, err := f.enq.Enqueue(context.Background(), tb, trigger); err != nil {
+		f.t.Fatal(err)
+	}
+	eventually(f.t, "task done", func() (bool, string) { return f.taskGone(tb.Name) })
+	rs := f.runs(tb.Name)
+	return rs[len(rs)-1]
+}

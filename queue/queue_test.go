@@ -82,15 +82,7 @@ func TestRewind(t *testing.T) {
 	ctx := context.Background()
 	tb := f.table("items")
 	f.startWorker(f.catalog())
-	syncNow := func(trigger string) mysql.RunRow {
-		t.Helper()
-		if _, err := f.enq.Enqueue(ctx, tb, trigger); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
-		rs := f.runs("items")
-		return rs[len(rs)-1]
-	}
+	syncNow := func(trigger string) mysql.RunRow { return f.syncNow(tb, trigger) }
 	if r := syncNow(datasync.TriggerManual); r.Read != 500 {
 		t.Fatalf("first load read %d rows, want 500", r.Read)
 	}
@@ -139,11 +131,7 @@ func TestTransientTargetFailureIsRetried(t *testing.T) {
 	f := newFixture(t, fixtureOptions{targetAddr: proxy.Addr()})
 	f.declare("items", "@daily")
 	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.batch("items", 20)
 	f.startWorker(f.catalog())
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
 		t.Fatal(err)
@@ -179,11 +167,7 @@ func TestGracefulShutdownMidRun(t *testing.T) {
 	f := newFixture(t, fixtureOptions{shutdownTimeout: 300 * time.Millisecond})
 	f.declare("items", "@daily")
 	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.batch("items", 20)
 	cat := f.catalog()
 	first := f.startWorker(cat)
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
@@ -220,11 +204,7 @@ func TestTwoHandlersOfOneTask(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.declare("items", "@daily")
 	f.insert("items", 1, 5000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 50
-`)
+	f.batch("items", 50)
 	cat := f.catalog()
 	task, _, err := queue.NewTask(f.table("items"), datasync.TriggerManual)
 	if err != nil {
@@ -282,10 +262,7 @@ schedule: "@daily"
 		}
 		return info.State == asynq.TaskStateArchived, info.State.String()
 	})
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-`)
+	f.batch("items", 100)
 	out, err := f.enq.Enqueue(ctx, f.table("items"), datasync.TriggerManual)
 	if err != nil || !out.Queued || !out.ClearedArchived {
 		t.Fatalf("enqueue after the fix: %+v, %v; want queued, archived task cleared", out, err)
@@ -395,18 +372,9 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 	f.insert("items", 1, 300)
 	synctest.Exec(t, f.tgt, "ALTER TABLE items MODIFY name VARCHAR(8) NOT NULL")
 	synctest.Exec(t, f.src, `UPDATE src_items SET name = 'a name far too long for eight' WHERE id IN (10, 150, 299)`)
-	ctx := context.Background()
 	tb := f.table("items")
 	f.startWorker(f.catalog())
-	syncNow := func() mysql.RunRow {
-		t.Helper()
-		if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
-		rs := f.runs("items")
-		return rs[len(rs)-1]
-	}
+	syncNow := func() mysql.RunRow { return f.syncNow(tb, datasync.TriggerManual) }
 	rejects := func() int {
 		var n int
 		if err := f.tgt.QueryRow("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'").Scan(&n); err != nil {
@@ -442,11 +410,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.declare("items", "@daily")
 	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.batch("items", 20)
 	f.startWorker(f.catalog())
 	ctx := context.Background()
 	tb := f.table("items")
