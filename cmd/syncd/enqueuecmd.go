@@ -122,8 +122,13 @@ func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer
 	res, err := enq.EnqueuePayload(ctx, t, p)
 	// A sync running now stops at its next page, fenced by the rewind;
 	// the rewound run must not be lost as "already queued" behind it.
-	for err == nil && trigger != datasync.TriggerManual && res.Already == "active" {
+	if err == nil && trigger != datasync.TriggerManual && res.Already == "active" {
 		fmt.Fprintf(out, "%s: waiting for the running sync to stop at its next page\n", t.Name)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); err == nil && trigger != datasync.TriggerManual && res.Already == "active"; {
+		if time.Now().After(deadline) {
+			return errors.New("the sync running before the rewind has not stopped after 2 minutes; the rewind stands, and the table's next run starts from it")
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
