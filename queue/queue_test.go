@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -440,6 +441,42 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 		rs := f.runs("items")
 		return len(rs) == 2 && rs[1].Status == mysql.StatusOK, fmt.Sprint(rs)
 	})
+	if ok, why := f.same("items"); !ok {
+		t.Fatal(why)
+	}
+}
+
+// A rewind while a sync runs: the running sync is fenced at its next page
+// and stops without moving the cursor past the rewind; the next run reads
+// everything again.
+func TestRewindDuringARun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 20000)
+	f.batch("items", 20)
+	f.startWorker(f.catalog())
+	ctx := context.Background()
+	tb := f.table("items")
+	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the fenced run stopped", func() (bool, string) { return f.taskGone("items") })
+	first := f.runs("items")[0]
+	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "superseded") || first.Read >= 20000 {
+		t.Fatalf("the run during the rewind: %+v; want it stopped as superseded before the end", first)
+	}
+	if st, _, _ := mysql.ReadState(ctx, f.tgt, "items"); !st.Position.IsZero() {
+		t.Fatalf("position %s after the rewind to the start: the fenced run moved it", st.Position)
+	}
+	r := f.syncNow(tb, datasync.TriggerFull)
+	if r.Read != 20000 || r.CursorBefore != "" || r.Status != mysql.StatusOK {
+		t.Fatalf("run after the rewind: %+v; want all 20000 rows from the start", r)
+	}
 	if ok, why := f.same("items"); !ok {
 		t.Fatal(why)
 	}
