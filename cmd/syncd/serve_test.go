@@ -208,7 +208,6 @@ func TestMonitorBasicAuth(t *testing.T) {
 	}
 }
 
-
 func TestProgressText(t *testing.T) {
 	pr := &queue.Progress{Rows: 5000}
 	if got, want := progressText(pr, -1, 2*time.Second), "running: 5000 rows, 2500 rows/s"; got != want {

@@ -15,6 +15,9 @@ const (
 	StatusRunning = "running"
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
+	// StatusPaused is a run stopped at a page boundary because the table
+	// was paused while it ran.
+	StatusPaused = "paused"
 )
 
 // abandoned is the error of a run that never recorded its end.
@@ -50,7 +53,10 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 		return err
 	}
 	status, errText := StatusOK, sql.NullString{}
-	if r.Error != "" {
+	switch {
+	case r.Paused:
+		status, errText = StatusPaused, sql.NullString{String: r.Error, Valid: true}
+	case r.Error != "":
 		status, errText = StatusFailed, sql.NullString{String: r.Error, Valid: true}
 	}
 	_, err = t.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, rows_read = ?, rows_inserted = ?, rows_updated = ?, "+

@@ -120,8 +120,8 @@ func claim(ctx context.Context, db *sql.DB, table string) (datasync.State, error
 		return st, err
 	}
 	var cur, key sql.NullString
-	row := tx.QueryRowContext(ctx, "SELECT version, cursor_value, last_key FROM syncd_state WHERE table_name = ?", table)
-	if err := row.Scan(&st.Version, &cur, &key); err != nil {
+	row := tx.QueryRowContext(ctx, "SELECT version, cursor_value, last_key, paused FROM syncd_state WHERE table_name = ?", table)
+	if err := row.Scan(&st.Version, &cur, &key, &st.Paused); err != nil {
 		return st, err
 	}
 	if st.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
@@ -155,9 +155,19 @@ func moveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos
 		return err
 	}
 	if n == 0 {
-		return datasync.ErrFenced
+		return fenced(ctx, tx, table)
 	}
 	return nil
+}
+
+// fenced tells why a page found its version stale: the table was paused
+// (ErrPaused), or a newer run took it over (ErrFenced).
+func fenced(ctx context.Context, tx *sql.Tx, table string) error {
+	var paused bool
+	if err := tx.QueryRowContext(ctx, "SELECT paused FROM syncd_state WHERE table_name = ?", table).Scan(&paused); err == nil && paused {
+		return datasync.ErrPaused
+	}
+	return datasync.ErrFenced
 }
 
 // Rewind sets a table's stored position to pos, or back to an initial
@@ -186,8 +196,8 @@ func Rewind(ctx context.Context, db *sql.DB, table string, pos datasync.Position
 func ReadState(ctx context.Context, db *sql.DB, table string) (st datasync.State, ok bool, err error) {
 	st.Table = table
 	var cur, key sql.NullString
-	err = db.QueryRowContext(ctx, "SELECT version, cursor_value, last_key FROM syncd_state WHERE table_name = ?", table).
-		Scan(&st.Version, &cur, &key)
+	err = db.QueryRowContext(ctx, "SELECT version, cursor_value, last_key, paused FROM syncd_state WHERE table_name = ?", table).
+		Scan(&st.Version, &cur, &key, &st.Paused)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, false, nil
 	}
