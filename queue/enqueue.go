@@ -157,13 +157,7 @@ func onScheduledConflict(c *asynq.Client, in *asynq.Inspector, log zerolog.Logge
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
 		return
 	}
-	queue := tables.DefaultQueue
-	for _, o := range opts {
-		if o.Type() == asynq.QueueOpt {
-			queue, _ = o.Value().(string)
-		}
-	}
-	out, err := enqueue(context.Background(), c, in, task, opts, queue, TaskID(p.Table))
+	out, err := enqueue(context.Background(), c, in, task, opts, entryQueue(opts), TaskID(p.Table))
 	switch {
 	case err != nil:
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")

@@ -39,7 +39,9 @@ type fixture struct {
 
 type fixtureOptions struct {
 	// targetAddr replaces the MariaDB address in the target DSN (a proxy).
-	targetAddr      string
+	targetAddr string
+	// sourceAddr replaces the PostgreSQL address in the source DSN.
+	sourceAddr      string
 	shutdownTimeout time.Duration
 }
 
@@ -53,6 +55,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	f.tgt = synctest.Open(t, "mysql", my)
 	if o.targetAddr != "" {
 		my = strings.Replace(my, "127.0.0.1:3306", o.targetAddr, 1)
+	}
+	if o.sourceAddr != "" {
+		pg = strings.Replace(pg, "127.0.0.1:5432", o.sourceAddr, 1)
 	}
 	if o.shutdownTimeout == 0 {
 		o.shutdownTimeout = 5 * time.Second
@@ -145,8 +150,14 @@ func (f *fixture) catalog() *queue.Catalog {
 // ends unless stopped before.
 func (f *fixture) startWorker(cat *queue.Catalog) *asynq.Server {
 	f.t.Helper()
+	return f.startObservedWorker(cat, nil)
+}
+
+// startObservedWorker is startWorker with an Observer on the handler.
+func (f *fixture) startObservedWorker(cat *queue.Catalog, o queue.Observer) *asynq.Server {
+	f.t.Helper()
 	srv := queue.NewWorker(f.cfg, f.log, queue.WorkerOptions{RetryBase: 200 * time.Millisecond, RetryMax: time.Second})
-	if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log})); err != nil {
+	if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log, Observer: o})); err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(srv.Shutdown)

@@ -32,12 +32,19 @@ func SetPaused(ctx context.Context, db *sql.DB, table string, paused bool) error
 func IsPaused(ctx context.Context, db *sql.DB, table string) (bool, error) {
 	var paused bool
 	err := db.QueryRowContext(ctx, "SELECT paused FROM syncd_state WHERE table_name = ?", table).Scan(&paused)
-	var me *gomysql.MySQLError
 	switch {
-	case errors.Is(err, sql.ErrNoRows), errors.As(err, &me) && me.Number == 1146: // 1146: no such table
+	case errors.Is(err, sql.ErrNoRows), noStateTables(err):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("read paused flag of %s in syncd_state: %w", table, err)
 	}
 	return paused, nil
+}
+
+// noStateTables reports MySQL's error 1146 (no such table): syncd's state
+// tables are made by the first run, and readers of the state take their
+// absence as "never synced" rather than creating them.
+func noStateTables(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1146
 }
