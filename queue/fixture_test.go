@@ -120,6 +120,19 @@ schedule: %q
 `, name, name, schedule))
 }
 
+// declareLarge declares name with rows 1..n and pages of batch rows, so a
+// run takes many pages: long enough to be stopped in the middle.
+func (f *fixture) declareLarge(name string, n, batch int) {
+	f.t.Helper()
+	f.declare(name, "@daily")
+	f.insert(name, 1, n)
+	f.write("tables/"+name+".yaml", fmt.Sprintf(`source: {connection: src, table: src_%s, key: [id], cursor: updated_at}
+target: {table: %s}
+schedule: "@daily"
+batch_size: %d
+`, name, name, batch))
+}
+
 // insert adds rows ids from..to to the source with updated_at one second
 // apart from a fixed base, so a rewind point selects a known count.
 func (f *fixture) insert(name string, from, to int) {
@@ -219,21 +232,10 @@ func (f *fixture) same(name string) (bool, string) {
 	return true, ""
 }
 
-// eventually polls cond until it holds or the generous limit passes: a
-// wait for an outcome, not a claim about speed.
+// eventually waits for cond: see synctest.Eventually.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not so after 90s: %s", what, why)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	synctest.Eventually(t, what, cond)
 }
 
 // runs returns the table's runs, oldest first.

@@ -121,13 +121,7 @@ func TestPausedTableReadsNothingAndResumeCatchesUp(t *testing.T) {
 func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.declareLarge("items", 20000, 20)
 	obs := &results{}
 	f.startObservedWorker(f.catalog(), obs)
 	ctx := context.Background()
@@ -173,13 +167,7 @@ batch_size: 20
 func TestCancelStopsAtAPageBoundary(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.declareLarge("items", 20000, 20)
 	obs := &results{}
 	f.startObservedWorker(f.catalog(), obs)
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {

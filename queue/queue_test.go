@@ -136,13 +136,7 @@ func TestTransientTargetFailureIsRetried(t *testing.T) {
 	t.Parallel()
 	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
 	f := newFixture(t, fixtureOptions{targetAddr: proxy.Addr()})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.declareLarge("items", 20000, 20)
 	f.startWorker(f.catalog())
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
 		t.Fatal(err)
@@ -176,13 +170,7 @@ batch_size: 20
 func TestGracefulShutdownMidRun(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{shutdownTimeout: 300 * time.Millisecond})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 20
-`)
+	f.declareLarge("items", 20000, 20)
 	cat := f.catalog()
 	first := f.startWorker(cat)
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
@@ -217,13 +205,7 @@ batch_size: 20
 func TestTwoHandlersOfOneTask(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 5000)
-	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
-target: {table: items}
-schedule: "@daily"
-batch_size: 50
-`)
+	f.declareLarge("items", 5000, 50)
 	cat := f.catalog()
 	task, _, err := queue.NewTask(f.table("items"), datasync.TriggerManual)
 	if err != nil {

@@ -71,7 +71,7 @@ http: {listen: %s, username: %s, password: %s}
 		synctest.DropQueue(t, redisAddr, q)
 		synctest.DropOrphanSchedulerHistory(t, redisAddr)
 	})
-	waitFor(t, "syncd run serving /healthz", func() (bool, string) {
+	synctest.Eventually(t, "syncd run serving /healthz", func() (bool, string) {
 		code, body := get(t, w.base+"/healthz")
 		return code == http.StatusOK, body + w.runLog.String()
 	})
@@ -114,7 +114,7 @@ func (w *opsWorld) table(name string) queue.TableStatus {
 // waitForRun waits until the table's last run is ok with read rows.
 func (w *opsWorld) waitForRun(read int64) {
 	w.t.Helper()
-	waitFor(w.t, fmt.Sprintf("a run of %d rows", read), func() (bool, string) {
+	synctest.Eventually(w.t, fmt.Sprintf("a run of %d rows", read), func() (bool, string) {
 		st := w.table("items")
 		return st.LastRun != nil && st.LastRun.Status == "ok" && st.LastRun.Read == read && st.Task == "", fmt.Sprintf("%+v", st)
 	})
@@ -153,21 +153,6 @@ func (w *opsWorld) scrape() map[string]float64 {
 		}
 	}
 	return out
-}
-
-func waitFor(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not so after 90s: %s", what, why)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // The API, the metrics and the CLI of a running worker: status codes and

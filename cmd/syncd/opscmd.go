@@ -34,11 +34,7 @@ the last run and the age of the last successful one, rows rejected, the
 next scheduled run, and whether a task of the table is queued or running
 now with its progress. --json prints the same as /api/tables.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, len(args) == 0)
+			a, ts, err := loadTables(g, args, len(args) == 0)
 			if err != nil {
 				return err
 			}
@@ -57,6 +53,17 @@ now with its progress. --json prints the same as /api/tables.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the shape of /api/tables)")
 	return cmd
+}
+
+// loadTables loads the configuration and the declarations called names,
+// or all of them with all set.
+func loadTables(g *globals, names []string, all bool) (*app, []tables.Table, error) {
+	a, err := load(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := a.find(names, all)
+	return a, ts, err
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -178,11 +185,7 @@ func newRuns(g *globals) *cobra.Command {
 			if f.Limit < 1 {
 				return badConfig(fmt.Errorf("--limit: %d (allowed: 1 or more)", f.Limit))
 			}
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, false)
+			a, ts, err := loadTables(g, args, false)
 			if err != nil {
 				return err
 			}
@@ -285,11 +288,7 @@ func newPauseResume(g *globals, use, short, long string, do cliAction) *cobra.Co
 		Short: short,
 		Long:  long,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, all)
+			a, ts, err := loadTables(g, args, all)
 			if err != nil {
 				return err
 			}
