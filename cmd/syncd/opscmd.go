@@ -117,7 +117,7 @@ func lastRunText(r *mysql.RunRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}
-	when := "running"
+	when := "started " + agoText(&r.Started, now)
 	if r.Ended != nil {
 		when = agoText(r.Ended, now)
 	}
