@@ -11,6 +11,7 @@ import (
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
+	"github.com/syncd/syncd/tables"
 )
 
 // results is a queue.Observer that counts what the handler reports.
@@ -129,6 +130,12 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	// While it runs, status shows the task, its progress and, for this
+	// initial load, the rows it reads in all.
+	st := queue.NewStatusReader(f.pools, f.enq.Inspector()).Read(ctx, []tables.Table{f.table("items")})[0]
+	if st.Task != "active" || st.Progress == nil || st.Progress.Rows == 0 || st.Total != 20000 {
+		t.Fatalf("status of the running load: task %q, progress %+v, total %d; want active, rows so far, 20000", st.Task, st.Progress, st.Total)
+	}
 	if err := queue.Pause(ctx, f.pools, f.table("items")); err != nil {
 		t.Fatal(err)
 	}

@@ -310,6 +310,9 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 			t.Errorf("POST %s with read_only: %d %s, want 403 naming read_only", action, resp.StatusCode, b)
 		}
 	}
+	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, `id="table-items"`) || strings.Contains(body, "<button") {
+		t.Errorf("status page with read_only: %d; want 200, the table, no buttons\n%s", code, body)
+	}
 	var n int
 	_ = tgt.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'syncd_state' AND TABLE_SCHEMA = DATABASE()").Scan(&n)
 	if n != 0 {
@@ -324,5 +327,22 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site POST pause: %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                              "0s",
+		1400 * time.Millisecond:        "1s",
+		45 * time.Second:               "45s",
+		5*time.Minute + 10*time.Second: "5m10s",
+		time.Hour:                      "1h0m",
+		2*time.Hour + 5*time.Minute:    "2h5m",
+		76 * time.Hour:                 "3d4h",
+		-(90 * time.Second):            "-1m30s",
+	} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
