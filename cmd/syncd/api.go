@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
@@ -154,7 +152,9 @@ func (w *web) resumeTable(ctx context.Context, t tables.Table) (actionResult, er
 	return res, err
 }
 
+// serveMetrics serves /metrics, with a sample for every table declared
+// now (a file added since the last scrape included).
 func (w *web) serveMetrics(rw http.ResponseWriter, r *http.Request) {
 	w.metrics.declare(w.cat.Tables())
-	promhttp.HandlerFor(w.metrics.reg, promhttp.HandlerOpts{ErrorLog: nil}).ServeHTTP(rw, r)
+	w.metrics.handler.ServeHTTP(rw, r)
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
 	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
@@ -26,6 +28,7 @@ const (
 // read from the targets at each scrape and are the same on every worker.
 type metrics struct {
 	reg      *prometheus.Registry
+	handler  http.Handler // serves reg
 	read     *prometheus.CounterVec
 	written  *prometheus.CounterVec
 	rejected *prometheus.CounterVec
@@ -58,6 +61,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.read, m.written, m.rejected, m.tasks, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
 }
 
