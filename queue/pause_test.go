@@ -168,7 +168,7 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	}
 }
 
-// A cancel through Asynq (what /monitor's cancel button does) stops the
+// A cancel through Asynq (syncd cancel, /monitor's cancel button) stops the
 // run at a page boundary too; the queue retries the task, which
 // completes the table without writing any page twice.
 func TestCancelStopsAtAPageBoundary(t *testing.T) {
@@ -181,12 +181,8 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
-	info, err := f.enq.Inspector().GetTaskInfo(f.queue, queue.TaskID("items"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.enq.Inspector().CancelProcessing(info.ID); err != nil {
-		t.Fatal(err)
+	if running, err := f.enq.Cancel(f.table("items")); err != nil || !running {
+		t.Fatalf("cancel: running=%v, %v; want the running sync cancelled", running, err)
 	}
 	eventually(t, "the cancelled run recorded", func() (bool, string) {
 		rs := f.runs("items")

@@ -247,6 +247,9 @@ func TestAPIMetricsAndCLI(t *testing.T) {
 	if out, code := runCLI("-c", w.cfg, "runs", "items", "--limit", "0"); code != exitBadConfig || !strings.Contains(out, "--limit") {
 		t.Fatalf("runs --limit 0: exit %d, want %d naming --limit\n%s", code, exitBadConfig, out)
 	}
+	if out, code := runCLI("-c", w.cfg, "cancel", "items"); code != 0 || !strings.Contains(out, "items: no sync running") {
+		t.Fatalf("cancel with nothing running: exit %d\n%s", code, out)
+	}
 	if out, code := runCLI("-c", w.cfg, "pause", "ghost"); code != exitBadConfig || !strings.Contains(out, `"ghost" is not declared`) {
 		t.Fatalf("pause ghost: exit %d, want %d\n%s", code, exitBadConfig, out)
 	}

@@ -242,7 +242,7 @@ func printRuns(w io.Writer, runs []mysql.RunRow) error {
 }
 
 func newPause(g *globals) *cobra.Command {
-	return newPauseResume(g, "pause", "Pause tables: their tasks end at once, reading nothing from the source",
+	return newTablesCommand(g, "pause", "Pause tables: their tasks end at once, reading nothing from the source",
 		`pause marks each table paused in its target's syncd_state. Its scheduled
 tasks then end at once without touching the source (pause a table whose
 source is down for maintenance), and a sync running now stops at its next
@@ -258,7 +258,7 @@ the stored cursor.`,
 }
 
 func newResume(g *globals) *cobra.Command {
-	return newPauseResume(g, "resume", "Resume paused tables and queue a sync of each now",
+	return newTablesCommand(g, "resume", "Resume paused tables and queue a sync of each now",
 		`resume lifts the pause of each table and queues a sync of it now, which
 continues from the stored cursor and so picks up every row written while it
 was paused. Without Redis the pause is still lifted; the schedule takes the
@@ -279,9 +279,9 @@ table up again.`,
 
 type cliAction func(ctx context.Context, w io.Writer, pools *connect.Pools, enq *queue.Enqueuer, t tables.Table) error
 
-// newPauseResume builds pause and resume, which differ only in what they
-// do to each table.
-func newPauseResume(g *globals, use, short, long string, do cliAction) *cobra.Command {
+// newTablesCommand builds pause, resume and cancel, which differ only in
+// what they do to each table.
+func newTablesCommand(g *globals, use, short, long string, do cliAction) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
 		Use:   use + " NAME... | --all",
@@ -307,4 +307,25 @@ func newPauseResume(g *globals, use, short, long string, do cliAction) *cobra.Co
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "every declared table")
 	return cmd
+}
+
+func newCancel(g *globals) *cobra.Command {
+	return newTablesCommand(g, "cancel", "Stop the running sync of tables at its next page; the queue retries it",
+		`cancel asks the worker running each table's sync to stop it, through
+Asynq's cancel: the run stops at its page boundary (the page being written
+rolls back, the cursor matches the rows written) and the task goes to retry,
+continuing from the cursor after its backoff. To keep a table stopped, pause
+it instead.`,
+		func(_ context.Context, w io.Writer, _ *connect.Pools, enq *queue.Enqueuer, t tables.Table) error {
+			running, err := enq.Cancel(t)
+			switch {
+			case err != nil:
+				return err
+			case running:
+				fmt.Fprintf(w, "%s: cancel sent; the sync stops at its next page and is retried later\n", t.Name)
+			default:
+				fmt.Fprintf(w, "%s: no sync running\n", t.Name)
+			}
+			return nil
+		})
 }
