@@ -38,10 +38,8 @@ now with its progress. --json prints the same as /api/tables.`,
 			if err != nil {
 				return err
 			}
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
-			enq := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
-			defer enq.Close()
+			pools, enq, closeAll := a.open()
+			defer closeAll()
 			ctx, cancel := context.WithTimeout(cmd.Context(), statusTimeout)
 			defer cancel()
 			sts := queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts)
@@ -64,6 +62,14 @@ func loadTables(g *globals, names []string, all bool) (*app, []tables.Table, err
 	}
 	ts, err := a.find(names, all)
 	return a, ts, err
+}
+
+// open returns the database pools and the queue client of a, and the
+// func that closes both.
+func (a *app) open() (*connect.Pools, *queue.Enqueuer, func()) {
+	pools := connect.NewPools(a.cfg)
+	enq := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
+	return pools, enq, func() { enq.Close(); pools.Close() }
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -292,10 +298,8 @@ func newTablesCommand(g *globals, use, short, long string, do cliAction) *cobra.
 			if err != nil {
 				return err
 			}
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
-			enq := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
-			defer enq.Close()
+			pools, enq, closeAll := a.open()
+			defer closeAll()
 			var errs []error
 			for _, t := range ts {
 				if err := do(cmd.Context(), cmd.OutOrStdout(), pools, enq, t); err != nil {
