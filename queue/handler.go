@@ -90,6 +90,11 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		Logger:   h.Log,
 		Progress: h.progress(t.Name, task.ResultWriter()),
 	})
+	return h.finish(t, rec, err)
+}
+
+// finish reports how the run ended and tells Asynq whether to retry it.
+func (h *Handler) finish(t tables.Table, rec datasync.RunRecord, err error) error {
 	switch {
 	case datasync.IsPaused(err):
 		// Paused while it ran: stopped at a page boundary, by choice.
