@@ -205,13 +205,7 @@ func onScheduledConflict(cn conn, log zerolog.Logger, task *asynq.Task, opts []a
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
 		return
 	}
-	queue := tables.DefaultQueue
-	for _, o := range opts {
-		if o.Type() == asynq.QueueOpt {
-			queue, _ = o.Value().(string)
-		}
-	}
-	out, err := cn.enqueue(context.Background(), task, opts, queue, TaskID(p.Table))
+	out, err := cn.enqueue(context.Background(), task, opts, entryQueue(opts), TaskID(p.Table))
 	switch {
 	case err != nil:
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")

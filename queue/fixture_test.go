@@ -39,7 +39,9 @@ type fixture struct {
 
 type fixtureOptions struct {
 	// targetAddr replaces the MariaDB address in the target DSN (a proxy).
-	targetAddr      string
+	targetAddr string
+	// sourceAddr replaces the PostgreSQL address in the source DSN.
+	sourceAddr      string
 	shutdownTimeout time.Duration
 }
 
@@ -53,6 +55,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	f.tgt = synctest.Open(t, "mysql", my)
 	if o.targetAddr != "" {
 		my = strings.Replace(my, "127.0.0.1:3306", o.targetAddr, 1)
+	}
+	if o.sourceAddr != "" {
+		pg = strings.Replace(pg, "127.0.0.1:5432", o.sourceAddr, 1)
 	}
 	if o.shutdownTimeout == 0 {
 		o.shutdownTimeout = 5 * time.Second
@@ -115,6 +120,15 @@ schedule: %q
 `, name, name, schedule))
 }
 
+// declareLarge declares name with rows 1..n and pages of batch rows, so a
+// run takes many pages: long enough to be stopped in the middle.
+func (f *fixture) declareLarge(name string, n, batch int) {
+	f.t.Helper()
+	f.declare(name, "@daily")
+	f.insert(name, 1, n)
+	f.batch(name, batch)
+}
+
 // insert adds rows ids from..to to the source with updated_at one second
 // apart from a fixed base, so a rewind point selects a known count.
 func (f *fixture) insert(name string, from, to int) {
@@ -145,8 +159,14 @@ func (f *fixture) catalog() *queue.Catalog {
 // ends unless stopped before.
 func (f *fixture) startWorker(cat *queue.Catalog) *asynq.Server {
 	f.t.Helper()
+	return f.startObservedWorker(cat, nil)
+}
+
+// startObservedWorker is startWorker with an Observer on the handler.
+func (f *fixture) startObservedWorker(cat *queue.Catalog, o queue.Observer) *asynq.Server {
+	f.t.Helper()
 	srv := queue.NewWorker(f.cfg, f.log, queue.WorkerOptions{RetryBase: 200 * time.Millisecond, RetryMax: time.Second})
-	if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log})); err != nil {
+	if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log, Observer: o})); err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(srv.Shutdown)
@@ -208,21 +228,10 @@ func (f *fixture) same(name string) (bool, string) {
 	return true, ""
 }
 
-// eventually polls cond until it holds or the generous limit passes: a
-// wait for an outcome, not a claim about speed.
+// eventually waits for cond: see synctest.Eventually.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not so after 90s: %s", what, why)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	synctest.Eventually(t, what, cond)
 }
 
 // runs returns the table's runs, oldest first.

@@ -61,3 +61,24 @@ func (e *Enqueuer) Follow(ctx context.Context, t tables.Table, interval time.Dur
 		}
 	}
 }
+
+// Cancel asks the worker running t's sync to stop it: Asynq cancels the
+// handler's context, the engine stops at the page boundary (the page
+// being written rolls back, the cursor matches the rows written), and
+// the task goes to retry, continuing from the cursor. It reports whether
+// a sync was running. Pause a table to keep it stopped.
+func (e *Enqueuer) Cancel(t tables.Table) (bool, error) {
+	info, err := e.inspector.GetTaskInfo(queueOf(t), TaskID(t.Name))
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("cancel %s: %w", t.Name, err)
+	case info.State != asynq.TaskStateActive:
+		return false, nil
+	}
+	if err := e.inspector.CancelProcessing(info.ID); err != nil {
+		return false, fmt.Errorf("cancel %s: %w", t.Name, err)
+	}
+	return true, nil
+}

@@ -12,6 +12,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -20,7 +21,31 @@ type Handler struct {
 	Catalog *Catalog
 	Pools   *connect.Pools
 	Log     zerolog.Logger
+	// Observer, when set, is told of every page and every task, for
+	// metrics; the queue itself keeps no counts.
+	Observer Observer
 }
+
+// Observer is told what the handler's tasks do. Calls come from the
+// tasks' goroutines, several at once.
+type Observer interface {
+	// Page is called after each committed page with the rows it read,
+	// the rows it inserted or updated, and the rows the target refused.
+	Page(table string, read, written, rejected int64)
+	// Done is called when a task ends, with its Result and the run's
+	// record (without ID or times for a paused table's task, which never
+	// starts a run).
+	Done(table string, result string, rec datasync.RunRecord)
+}
+
+// Results of a task, as an Observer is told them.
+const (
+	ResultOK         = "ok"
+	ResultFailed     = "failed"
+	ResultPaused     = "paused"     // the table is paused: nothing read
+	ResultSuperseded = "superseded" // a newer run of the table took over
+	ResultCancelled  = "cancelled"  // shutdown or an Asynq cancel: retried later
+)
 
 // Progress is what a running task writes as its result after each page,
 // so `syncd enqueue --wait` and /monitor can show how far it got.
@@ -51,8 +76,12 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	// timeout now is the one that counts.
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
+	if paused, err := h.paused(ctx, t); err != nil || paused {
+		return err
+	}
 	job, err := connect.Open(ctx, h.Pools, t)
 	if err != nil {
+		h.done(t, ResultFailed, datasync.RunRecord{Table: t.Name, Error: err.Error()})
 		return h.classify(t, err)
 	}
 	defer job.Close()
@@ -60,19 +89,61 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		Trigger:      p.Trigger,
 		AcceptSchema: p.AcceptSchema,
 		Logger:       h.Log,
-		Progress:     progressWriter(task.ResultWriter()),
+		Progress:     h.progress(t.Name, task.ResultWriter()),
 	})
-	if datasync.IsFenced(err) {
+	return h.finish(t, rec, err)
+}
+
+// finish reports how the run ended and tells Asynq whether to retry it.
+func (h *Handler) finish(t tables.Table, rec datasync.RunRecord, err error) error {
+	switch {
+	case datasync.IsPaused(err):
+		// Paused while it ran: stopped at a page boundary, by choice.
+		h.done(t, ResultPaused, rec)
+		return nil
+	case datasync.IsFenced(err):
 		// A newer run of the table (a second delivery of this task, or a
 		// rewind) holds the table now and does the work; retrying this one
 		// would only fence that one in turn.
 		h.Log.Info().Str(datasync.FieldTable, t.Name).Int64(datasync.FieldRunID, rec.ID).Msg("run superseded by a newer run of the table; not retried")
+		h.done(t, ResultSuperseded, rec)
 		return nil
-	}
-	if err != nil {
+	case errors.Is(err, context.Canceled):
+		// Shutdown or a cancel from /monitor: the run stopped at a page
+		// boundary and the queue takes the task up again; not a failure
+		// of the table.
+		h.done(t, ResultCancelled, rec)
+		return err
+	case err != nil:
+		h.done(t, ResultFailed, rec)
 		return h.classify(t, err)
 	}
+	h.done(t, ResultOK, rec)
 	return nil
+}
+
+// paused reports whether t is paused, reading only the target's state:
+// a paused table's source may be down for maintenance, and opening it
+// (which reads its catalog) is what pausing must spare it. A paused
+// table's task ends here, a success.
+func (h *Handler) paused(ctx context.Context, t tables.Table) (bool, error) {
+	db, err := h.Pools.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return false, err
+	}
+	paused, err := mysql.IsPaused(ctx, db, t.Name)
+	if err != nil || !paused {
+		return false, err
+	}
+	h.Log.Info().Str(datasync.FieldTable, t.Name).Msg("table paused; task done without reading the source")
+	h.done(t, ResultPaused, datasync.RunRecord{Table: t.Name, Paused: true})
+	return true, nil
+}
+
+func (h *Handler) done(t tables.Table, result string, rec datasync.RunRecord) {
+	if h.Observer != nil {
+		h.Observer.Done(t.Name, result, rec)
+	}
 }
 
 // classify marks the errors no retry can fix, so Asynq archives the task
@@ -90,13 +161,19 @@ func (h *Handler) classify(t tables.Table, err error) error {
 	return err
 }
 
-// progressWriter returns a datasync.Options.Progress that writes the run's
-// progress as the task's result. A failed write only loses a report.
-func progressWriter(w *asynq.ResultWriter) func(datasync.RunRecord) {
-	if w == nil {
-		return nil
-	}
+// progress returns the datasync.Options.Progress of a run: it writes the
+// run's progress as the task's result (a failed write only loses a
+// report) and tells the Observer what the page added.
+func (h *Handler) progress(table string, w *asynq.ResultWriter) func(datasync.RunRecord) {
+	var last datasync.RunRecord
 	return func(r datasync.RunRecord) {
+		if h.Observer != nil {
+			h.Observer.Page(table, r.Read-last.Read, r.Inserted+r.Updated-last.Inserted-last.Updated, r.Rejected-last.Rejected)
+			last = r
+		}
+		if w == nil {
+			return
+		}
 		b, err := json.Marshal(Progress{
 			RunID: r.ID, Started: r.Started, Rows: r.Read, Pages: r.Pages,
 			Inserted: r.Inserted, Updated: r.Updated, Unchanged: r.Unchanged, Cursor: r.CursorAfter.String(),

@@ -130,9 +130,7 @@ func TestTransientTargetFailureIsRetried(t *testing.T) {
 	t.Parallel()
 	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
 	f := newFixture(t, fixtureOptions{targetAddr: proxy.Addr()})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.batch("items", 20)
+	f.declareLarge("items", 20000, 20)
 	f.startWorker(f.catalog())
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
 		t.Fatal(err)
@@ -166,9 +164,7 @@ func TestTransientTargetFailureIsRetried(t *testing.T) {
 func TestGracefulShutdownMidRun(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{shutdownTimeout: 300 * time.Millisecond})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.batch("items", 20)
+	f.declareLarge("items", 20000, 20)
 	cat := f.catalog()
 	first := f.startWorker(cat)
 	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
@@ -203,9 +199,7 @@ func TestGracefulShutdownMidRun(t *testing.T) {
 func TestTwoHandlersOfOneTask(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 5000)
-	f.batch("items", 50)
+	f.declareLarge("items", 5000, 50)
 	cat := f.catalog()
 	task, _, err := queue.NewTask(f.table("items"), datasync.TriggerManual)
 	if err != nil {

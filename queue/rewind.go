@@ -62,11 +62,8 @@ func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any)
 			return fmt.Errorf("%s: --from %v does not fit the cursor column %s: %w", t.Name, from, t.Source.Cursor, err)
 		}
 	}
-	db, err := pools.DB(ctx, t.Target.Connection)
+	db, err := stateDB(ctx, pools, t)
 	if err != nil {
-		return err
-	}
-	if err := mysql.EnsureSchema(ctx, db); err != nil {
 		return err
 	}
 	return mysql.Rewind(ctx, db, t.Name, pos)

@@ -60,6 +60,12 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 		return rec, fmt.Errorf("claim %s: %w", o.Table.Name, err)
 	}
 	rec.CursorBefore, rec.CursorAfter = st.Position, st.Position
+	if st.Paused {
+		// Paused between the queue's check and the claim: no read, and no
+		// line in the run log for a run that never began.
+		rec.Paused = true
+		return rec, ErrPaused
+	}
 	if rec.ID, err = o.Target.StartRun(ctx, rec); err != nil {
 		return rec, fmt.Errorf("record start of run of %s: %w", o.Table.Name, err)
 	}
@@ -69,6 +75,7 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 	rec.Ended = time.Now()
 	if err != nil {
 		rec.Error = err.Error()
+		rec.Paused = IsPaused(err)
 	}
 	// The run's own context may be what ended it; its log line still goes in.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -82,7 +89,10 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 
 func logRun(log zerolog.Logger, rec RunRecord, err error) {
 	ev := log.Info()
-	if err != nil {
+	switch {
+	case rec.Paused:
+		ev = log.Info().Str("stopped", "table paused")
+	case err != nil:
 		ev = log.Error().Err(err)
 	}
 	ev.Str(FieldTrigger, rec.Trigger).Int64(FieldRows, rec.Read).
@@ -202,3 +212,7 @@ func readPages(ctx context.Context, src Source, pos Position, hi any, limit int,
 
 // IsFenced reports whether err says another run of the table took over.
 func IsFenced(err error) bool { return errors.Is(err, ErrFenced) }
+
+// IsPaused reports whether err says the run stopped, or never started,
+// because the table is paused.
+func IsPaused(err error) bool { return errors.Is(err, ErrPaused) }

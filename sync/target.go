@@ -11,6 +11,13 @@ import (
 // claimed it after this one: the page was rolled back and this run must stop.
 var ErrFenced = errors.New("run superseded by a newer run of the same table")
 
+// ErrPaused is returned by Run, and by Target.WritePage in place of
+// ErrFenced, when the table was paused: before the run claimed it, or
+// while it ran (pausing raises the fencing version, so the run stops at
+// its next page with the position matching the rows written). It is an
+// operator's choice, not a failure.
+var ErrPaused = errors.New("table paused")
+
 // State is a table's stored state as a run claimed it.
 type State struct {
 	// Table is the declared table's name.
@@ -23,6 +30,9 @@ type State struct {
 	Position Position
 	// RunID is the run's id in the run log, for the rows it rejects.
 	RunID int64
+	// Paused is true while an operator has paused the table: a run that
+	// claims it reads nothing.
+	Paused bool
 }
 
 // WriteStats counts what one page did to the target.
@@ -54,19 +64,22 @@ type RunRecord struct {
 	// Notes says what the run found worth knowing besides its counts: a
 	// change of the source's columns, columns it added to the target.
 	Notes string
+	// Paused is true when the run stopped because the table was paused.
+	Paused bool
 }
 
 // Target writes the rows of one declared table and keeps its state.
 type Target interface {
 	// Claim starts a run: it raises the table's fencing version and returns
-	// the stored state under the new version. Any run still holding an
-	// older version can no longer write.
+	// the stored state under the new version, paused flag included. Any run
+	// still holding an older version can no longer write.
 	Claim(ctx context.Context, table string) (State, error)
 
 	// WritePage upserts rows (in the target's column order) and moves the
 	// table's position to pos, in one transaction, only while st.Version is
 	// still the table's version; otherwise it writes nothing and returns
-	// ErrFenced. A deadlock or lock wait timeout retries the whole
+	// ErrFenced (ErrPaused when the version moved because the table was
+	// paused). A deadlock or lock wait timeout retries the whole
 	// transaction. Writing the same page twice is harmless.
 	WritePage(ctx context.Context, st State, rows []Row, pos Position) (WriteStats, error)
 

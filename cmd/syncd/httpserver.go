@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -19,27 +20,37 @@ import (
 // monitorPath is where the Asynq web UI is served.
 const monitorPath = "/monitor"
 
-// web is the worker's HTTP side: the Asynq web UI and the health checks.
+// web is the worker's HTTP side: the status page, the API, /metrics,
+// the Asynq web UI and the health checks.
 type web struct {
-	cfg   *tables.Config
-	pools *connect.Pools
-	cat   *queue.Catalog
-	redis redis.UniversalClient
-	mon   *asynqmon.HTTPHandler
+	cfg     *tables.Config
+	pools   *connect.Pools
+	cat     *queue.Catalog
+	redis   redis.UniversalClient
+	mon     *asynqmon.HTTPHandler
+	enq     *queue.Enqueuer
+	status  *queue.StatusReader
+	metrics *metrics
 }
 
-func newWeb(cfg *tables.Config, pools *connect.Pools, cat *queue.Catalog) *web {
+// newWeb returns the HTTP side of a worker whose handler reports to m.
+func newWeb(cfg *tables.Config, pools *connect.Pools, cat *queue.Catalog, m *metrics) *web {
 	opt := queue.RedisConnOpt(cfg.Redis)
-	return &web{
+	w := &web{
 		cfg: cfg, pools: pools, cat: cat,
-		redis: opt.MakeRedisClient().(redis.UniversalClient),
-		mon:   asynqmon.New(asynqmon.Options{RootPath: monitorPath, RedisConnOpt: opt, ReadOnly: cfg.HTTP.ReadOnly}),
+		redis:   opt.MakeRedisClient().(redis.UniversalClient),
+		mon:     asynqmon.New(asynqmon.Options{RootPath: monitorPath, RedisConnOpt: opt, ReadOnly: cfg.HTTP.ReadOnly}),
+		enq:     queue.NewEnqueuer(opt),
+		metrics: m,
 	}
+	w.status = queue.NewStatusReader(pools, w.enq.Inspector())
+	m.watch(w.enq.Inspector(), func(ctx context.Context) []queue.TableStatus { return w.status.Read(ctx, cat.Tables()) })
+	return w
 }
 
 func (w *web) Close() error {
 	w.mon.Close()
-	return w.redis.Close()
+	return errors.Join(w.enq.Close(), w.redis.Close())
 }
 
 // handler routes the worker's pages. /healthz and /readyz stay open to
@@ -54,10 +65,13 @@ func (w *web) handler() http.Handler {
 	private := http.NewServeMux()
 	private.Handle(monitorPath, w.mon)
 	private.Handle(monitorPath+"/", w.mon)
-	private.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
-		http.Redirect(rw, r, monitorPath+"/", http.StatusFound)
-	})
-	mux.Handle("/", w.auth(private))
+	private.HandleFunc("GET /{$}", w.page)
+	private.HandleFunc("GET /metrics", w.serveMetrics)
+	w.api(private)
+	// Basic auth rides along with every request a browser sends, from
+	// any site; this refuses cross-site POSTs (pause, enqueue, and the
+	// monitor's buttons) while curl and same-page forms pass.
+	mux.Handle("/", w.auth(http.NewCrossOriginProtection().Handler(private)))
 	return mux
 }
 

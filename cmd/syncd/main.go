@@ -69,6 +69,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", def, "path of syncd.yaml (env SYNCD_CONFIG)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default: log.level of syncd.yaml)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "json, console or auto (default: log.format of syncd.yaml)")
-	root.AddCommand(newCheck(g), newSync(g), newTables(g), newRun(g), newWorker(g), newSchedulerCmd(g), newEnqueue(g), newVerify(g), newPlan(g), newRejects(g))
+	root.AddCommand(newCheck(g), newSync(g), newTables(g), newRun(g), newWorker(g), newSchedulerCmd(g), newEnqueue(g),
+		newVerify(g), newPlan(g), newRejects(g), newStatus(g), newRuns(g), newPause(g), newResume(g), newCancel(g))
 	return root
 }

@@ -273,4 +273,7 @@ func TestRejectsCommand(t *testing.T) {
 	if out, code := runCLI("-c", cfg, "verify", "items"); code != exitFailed || !strings.Contains(out, "1 missing") {
 		t.Fatalf("verify: exit %d, want 1 missing\n%s", code, out)
 	}
+	if out, code := runCLI("-c", cfg, "status", "items", "--json"); code != 0 || !strings.Contains(out, `"rows_rejected": 1`) {
+		t.Fatalf("status: exit %d, want rows_rejected 1\n%s", code, out)
+	}
 }

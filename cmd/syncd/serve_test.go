@@ -155,7 +155,7 @@ func testWeb(t *testing.T, cfg *tables.Config) *httptest.Server {
 	cat, err := queue.NewCatalog(cfg, zerolog.Nop())
 	must(t, err)
 	pools := connect.NewPools(cfg)
-	w := newWeb(cfg, pools, cat)
+	w := newWeb(cfg, pools, cat, newMetrics())
 	srv := httptest.NewServer(w.handler())
 	t.Cleanup(func() { srv.Close(); w.Close(); pools.Close() })
 	return srv

@@ -99,12 +99,13 @@ func (a *app) serve(ctx context.Context, r roles) error {
 	defer pools.Close()
 
 	if r.worker {
+		m := newMetrics()
 		srv := queue.NewWorker(a.cfg, a.log, queue.WorkerOptions{})
-		if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: pools, Log: a.log})); err != nil {
+		if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m})); err != nil {
 			return fmt.Errorf("start worker (redis %s): %w", a.redisName(), err)
 		}
 		defer srv.Shutdown()
-		stop, err := a.serveHTTP(pools, cat)
+		stop, err := a.serveHTTP(pools, cat, m)
 		if err != nil {
 			return err
 		}
@@ -130,7 +131,7 @@ func (a *app) serve(ctx context.Context, r roles) error {
 // serveHTTP starts the HTTP server when http.listen is set and returns
 // its stop function. The port is bound before returning, so a port in use
 // is an error at start, not a log line later.
-func (a *app) serveHTTP(pools *connect.Pools, cat *queue.Catalog) (func(), error) {
+func (a *app) serveHTTP(pools *connect.Pools, cat *queue.Catalog, m *metrics) (func(), error) {
 	if a.cfg.HTTP.Listen == "" {
 		return func() {}, nil
 	}
@@ -138,14 +139,14 @@ func (a *app) serveHTTP(pools *connect.Pools, cat *queue.Catalog) (func(), error
 	if err != nil {
 		return nil, fmt.Errorf("http.listen: %w", err)
 	}
-	w := newWeb(a.cfg, pools, cat)
+	w := newWeb(a.cfg, pools, cat, m)
 	hs := &http.Server{Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error().Err(err).Msg("http server stopped")
 		}
 	}()
-	a.log.Info().Str("url", "http://"+ln.Addr().String()+monitorPath).Msg("web UI")
+	a.log.Info().Str("url", "http://"+ln.Addr().String()+"/").Str("monitor", "http://"+ln.Addr().String()+monitorPath).Msg("web UI")
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

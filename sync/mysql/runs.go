@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,9 @@ const (
 	StatusRunning = "running"
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
+	// StatusPaused is a run stopped at a page boundary because the table
+	// was paused while it ran.
+	StatusPaused = "paused"
 )
 
 // abandoned is the error of a run that never recorded its end.
@@ -50,7 +54,10 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 		return err
 	}
 	status, errText := StatusOK, sql.NullString{}
-	if r.Error != "" {
+	switch {
+	case r.Paused:
+		status, errText = StatusPaused, sql.NullString{String: r.Error, Valid: true}
+	case r.Error != "":
 		status, errText = StatusFailed, sql.NullString{String: r.Error, Valid: true}
 	}
 	notes := sql.NullString{String: r.Notes, Valid: r.Notes != ""}
@@ -107,7 +114,8 @@ type RunFilter struct {
 	Limit   int   // 0: 100
 }
 
-// ListRuns returns the runs of f.Table that f selects, newest first.
+// ListRuns returns the runs of f.Table that f selects, newest first; none
+// when the state tables do not exist yet.
 func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 	q := "SELECT id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
 		"rows_unchanged, rows_rejected, pages, cursor_before, cursor_after, error FROM syncd_runs WHERE table_name = ? AND id > ?"
@@ -119,6 +127,9 @@ func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, cmp.Or(f.Limit, 100))
 	rows, err := db.QueryContext(ctx, q, args...)
+	if noStateTables(err) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read syncd_runs: %w", err)
 	}
@@ -151,4 +162,21 @@ func LastRunID(ctx context.Context, db *sql.DB, table string) (int64, error) {
 		return 0, fmt.Errorf("read syncd_runs: %w", err)
 	}
 	return id.Int64, nil
+}
+
+// LastSuccess returns when the table's newest successful run ended; ok is
+// false when none did.
+func LastSuccess(ctx context.Context, db *sql.DB, table string) (ended time.Time, ok bool, err error) {
+	var t sql.NullTime
+	// Newest first along the (table_name, id) index: it stops at the
+	// first ok run instead of reading the table's whole history.
+	err = db.QueryRowContext(ctx, "SELECT ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
+		table, StatusOK).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
+		return ended, false, nil
+	}
+	if err != nil {
+		return ended, false, fmt.Errorf("read syncd_runs: %w", err)
+	}
+	return t.Time, t.Valid, nil
 }

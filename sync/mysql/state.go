@@ -146,8 +146,8 @@ func claim(ctx context.Context, db *sql.DB, table string) (datasync.State, error
 		return st, err
 	}
 	var cur, key sql.NullString
-	row := tx.QueryRowContext(ctx, "SELECT version, cursor_value, last_key FROM syncd_state WHERE table_name = ?", table)
-	if err := row.Scan(&st.Version, &cur, &key); err != nil {
+	row := tx.QueryRowContext(ctx, "SELECT version, cursor_value, last_key, paused FROM syncd_state WHERE table_name = ?", table)
+	if err := row.Scan(&st.Version, &cur, &key, &st.Paused); err != nil {
 		return st, err
 	}
 	if st.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
@@ -181,9 +181,23 @@ func moveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos
 		return err
 	}
 	if n == 0 {
-		return datasync.ErrFenced
+		return fenced(ctx, tx, table)
 	}
 	return nil
+}
+
+// fenced tells why a page found its version stale: the table was paused
+// (ErrPaused), or a newer run took it over (ErrFenced).
+func fenced(ctx context.Context, tx *sql.Tx, table string) error {
+	var paused bool
+	// A locking read: a plain one would see the transaction's snapshot,
+	// taken before the pause, where the UPDATE saw the latest row.
+	// LOCK IN SHARE MODE is understood by MySQL and MariaDB alike.
+	q := "SELECT paused FROM syncd_state WHERE table_name = ? LOCK IN SHARE MODE"
+	if err := tx.QueryRowContext(ctx, q, table).Scan(&paused); err == nil && paused {
+		return datasync.ErrPaused
+	}
+	return datasync.ErrFenced
 }
 
 // Rewind sets a table's stored position to pos, or back to an initial
@@ -208,13 +222,14 @@ func Rewind(ctx context.Context, db *sql.DB, table string, pos datasync.Position
 }
 
 // ReadState returns a table's stored state without claiming it; ok is
-// false when the table has never been synced.
+// false when the table has never been synced (or paused), also when the
+// state tables do not exist yet.
 func ReadState(ctx context.Context, db *sql.DB, table string) (st datasync.State, ok bool, err error) {
 	st.Table = table
 	var cur, key sql.NullString
-	err = db.QueryRowContext(ctx, "SELECT version, cursor_value, last_key FROM syncd_state WHERE table_name = ?", table).
-		Scan(&st.Version, &cur, &key)
-	if errors.Is(err, sql.ErrNoRows) {
+	err = db.QueryRowContext(ctx, "SELECT version, cursor_value, last_key, paused FROM syncd_state WHERE table_name = ?", table).
+		Scan(&st.Version, &cur, &key, &st.Paused)
+	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
 		return st, false, nil
 	}
 	if err != nil {

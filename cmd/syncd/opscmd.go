@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncd/syncd/queue"
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/tables"
+)
+
+// statusTimeout bounds syncd status: a source that does not answer costs
+// its lag, not the whole report.
+const statusTimeout = 20 * time.Second
+
+func newStatus(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [NAME...]",
+		Short: "Where each table stands: paused, cursor, lag, last run, next run, task",
+		Long: `status reports, for each named table (every declared table when none is
+named): its schedule, whether it is paused, the stored cursor, the lag (the
+source's clock minus a time cursor; a paused table's source is not read),
+the last run and the age of the last successful one, rows rejected, the
+next scheduled run, and whether a task of the table is queued or running
+now with its progress. --json prints the same as /api/tables.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, ts, err := loadTables(g, args, len(args) == 0)
+			if err != nil {
+				return err
+			}
+			pools, enq, closeAll := a.open()
+			defer closeAll()
+			ctx, cancel := context.WithTimeout(cmd.Context(), statusTimeout)
+			defer cancel()
+			sts := queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), sts)
+			}
+			return printStatus(cmd.OutOrStdout(), sts, time.Now())
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the shape of /api/tables)")
+	return cmd
+}
+
+// loadTables loads the configuration and the declarations called names,
+// or all of them with all set.
+func loadTables(g *globals, names []string, all bool) (*app, []tables.Table, error) {
+	a, err := load(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := a.find(names, all)
+	return a, ts, err
+}
+
+// open returns the database pools and the queue client of a, and the
+// func that closes both.
+func (a *app) open() (*connect.Pools, *queue.Enqueuer, func()) {
+	pools := connect.NewPools(a.cfg)
+	enq := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
+	return pools, enq, func() { enq.Close(); pools.Close() }
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printStatus writes the human table of syncd status; problems follow it,
+// one line each.
+func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN")
+	var problems []string
+	for _, s := range sts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
+			secondsText(s.LagSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
+		for _, p := range s.Problems {
+			problems = append(problems, s.Name+": "+p)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(w, p)
+	}
+	return nil
+}
+
+func stateText(s queue.TableStatus) string {
+	if s.Paused {
+		return "paused"
+	}
+	return "active"
+}
+
+func taskText(s queue.TableStatus) string {
+	switch {
+	case s.Task == "":
+		return "-"
+	case s.Progress != nil && s.Total > 0:
+		return fmt.Sprintf("%s %d/%d rows", s.Task, s.Progress.Rows, s.Total)
+	case s.Progress != nil:
+		return fmt.Sprintf("%s %d rows", s.Task, s.Progress.Rows)
+	}
+	return s.Task
+}
+
+func lastRunText(r *mysql.RunRow, now time.Time) string {
+	if r == nil {
+		return "-"
+	}
+	when := "started " + agoText(&r.Started, now)
+	if r.Ended != nil {
+		when = agoText(r.Ended, now)
+	}
+	return fmt.Sprintf("%s %d rows %s", r.Status, r.Read, when)
+}
+
+// secondsText renders a lag or an age in seconds, "-" when unknown.
+func secondsText(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return shortDuration(time.Duration(*s * float64(time.Second)))
+}
+
+func agoText(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return shortDuration(now.Sub(*t)) + " ago"
+}
+
+func nextText(t *time.Time, now time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return "in " + shortDuration(t.Sub(now))
+}
+
+// shortDuration renders d in its two largest units (45s, 5m30s, 2h5m,
+// 3d4h): what a person scanning a table needs.
+func shortDuration(d time.Duration) string {
+	neg := ""
+	if d < 0 {
+		neg, d = "-", -d
+	}
+	d = d.Round(time.Second)
+	units := []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	for i, u := range units[:3] {
+		if d >= u.size {
+			next := units[i+1]
+			return fmt.Sprintf("%s%d%s%d%s", neg, d/u.size, u.name, d%u.size/next.size, next.name)
+		}
+	}
+	return fmt.Sprintf("%s%ds", neg, d/time.Second)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newRuns(g *globals) *cobra.Command {
+	var f mysql.RunFilter
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "runs NAME",
+		Short: "The run history of a table, newest first, with errors",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.Limit < 1 {
+				return badConfig(fmt.Errorf("--limit: %d (allowed: 1 or more)", f.Limit))
+			}
+			a, ts, err := loadTables(g, args, false)
+			if err != nil {
+				return err
+			}
+			pools := connect.NewPools(a.cfg)
+			defer pools.Close()
+			db, err := pools.DB(cmd.Context(), ts[0].Target.Connection)
+			if err != nil {
+				return err
+			}
+			f.Table = ts[0].Name
+			runs, err := mysql.ListRuns(cmd.Context(), db, f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), orEmpty(runs))
+			}
+			return printRuns(cmd.OutOrStdout(), runs)
+		},
+	}
+	cmd.Flags().IntVar(&f.Limit, "limit", 20, "show at most N runs")
+	cmd.Flags().BoolVar(&f.Failed, "failed", false, "only failed runs")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the shape of /api/tables/NAME/runs)")
+	return cmd
+}
+
+// orEmpty makes a nil list print as [] rather than null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// printRuns writes one line per run; a run's error follows it, indented.
+func printRuns(w io.Writer, runs []mysql.RunRow) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tDURATION\tCURSOR AFTER")
+	for _, r := range runs {
+		dur := "-"
+		if r.Ended != nil {
+			dur = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
+			r.Read, r.Inserted, r.Updated, r.Unchanged, dur, orDash(r.CursorAfter))
+		if r.Error != "" {
+			fmt.Fprintf(tw, "\t  error: %s\n", r.Error)
+		}
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(tw, "(no runs)")
+	}
+	return tw.Flush()
+}
+
+func newPause(g *globals) *cobra.Command {
+	return newTablesCommand(g, "pause", "Pause tables: their tasks end at once, reading nothing from the source",
+		`pause marks each table paused in its target's syncd_state. Its scheduled
+tasks then end at once without touching the source (pause a table whose
+source is down for maintenance), and a sync running now stops at its next
+page boundary, its cursor matching the rows written. resume continues from
+the stored cursor.`,
+		func(ctx context.Context, w io.Writer, pools *connect.Pools, _ *queue.Enqueuer, t tables.Table) error {
+			if err := queue.Pause(ctx, pools, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "%s: paused (a sync running now stops at its next page)\n", t.Name)
+			return nil
+		})
+}
+
+func newResume(g *globals) *cobra.Command {
+	return newTablesCommand(g, "resume", "Resume paused tables and queue a sync of each now",
+		`resume lifts the pause of each table and queues a sync of it now, which
+continues from the stored cursor and so picks up every row written while it
+was paused. Without Redis the pause is still lifted; the schedule takes the
+table up again.`,
+		func(ctx context.Context, w io.Writer, pools *connect.Pools, enq *queue.Enqueuer, t tables.Table) error {
+			if err := queue.Resume(ctx, pools, t); err != nil {
+				return err
+			}
+			out, err := enq.Enqueue(ctx, t, datasync.TriggerManual)
+			if err != nil {
+				fmt.Fprintf(w, "%s: resumed; no sync queued now (%v): the schedule takes it up\n", t.Name, err)
+				return nil
+			}
+			fmt.Fprintf(w, "%s: resumed; sync %s\n", t.Name, out)
+			return nil
+		})
+}
+
+type cliAction func(ctx context.Context, w io.Writer, pools *connect.Pools, enq *queue.Enqueuer, t tables.Table) error
+
+// newTablesCommand builds pause, resume and cancel, which differ only in
+// what they do to each table.
+func newTablesCommand(g *globals, use, short, long string, do cliAction) *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   use + " NAME... | --all",
+		Short: short,
+		Long:  long,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, ts, err := loadTables(g, args, all)
+			if err != nil {
+				return err
+			}
+			pools, enq, closeAll := a.open()
+			defer closeAll()
+			var errs []error
+			for _, t := range ts {
+				if err := do(cmd.Context(), cmd.OutOrStdout(), pools, enq, t); err != nil {
+					errs = append(errs, fmt.Errorf("%s %s: %w", use, t.Name, err))
+				}
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "every declared table")
+	return cmd
+}
+
+func newCancel(g *globals) *cobra.Command {
+	return newTablesCommand(g, "cancel", "Stop the running sync of tables at its next page; the queue retries it",
+		`cancel asks the worker running each table's sync to stop it, through
+Asynq's cancel: the run stops at its page boundary (the page being written
+rolls back, the cursor matches the rows written) and the task goes to retry,
+continuing from the cursor after its backoff. To keep a table stopped, pause
+it instead.`,
+		func(_ context.Context, w io.Writer, _ *connect.Pools, enq *queue.Enqueuer, t tables.Table) error {
+			running, err := enq.Cancel(t)
+			switch {
+			case err != nil:
+				return err
+			case running:
+				fmt.Fprintf(w, "%s: cancel sent; the sync stops at its next page and is retried later\n", t.Name)
+			default:
+				fmt.Fprintf(w, "%s: no sync running\n", t.Name)
+			}
+			return nil
+		})
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/syncd/syncd/queue"
+)
+
+// chromiumInstall is how Debian gets the browser the page test drives.
+const chromiumInstall = "apt-get update && apt-get install -y chromium"
+
+// chromium returns the path of a Chromium to drive: missing, it fails
+// the test under CI (with the command that installs it) and skips it
+// elsewhere.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "chromium is not installed; install it with: " + chromiumInstall
+	if os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_SERVERS") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browse starts a headless Chromium that sends the worker's credentials
+// with every request, and returns its context. chromedp drives the
+// system's Chromium over the DevTools protocol from Go: the test clicks
+// and waits for the page to change, no sleeps, no browser download.
+func browse(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox, // tests run as root in CI, where Chromium's sandbox refuses to start
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(opsUser+":"+opsPassword))
+	// The first action starts the browser, which lives as long as its
+	// context: no timeout on this one.
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Authorization": auth}})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// The status page in a real browser: it lists the table with its lag
+// and last run, links to /monitor, and its pause and resume buttons
+// change syncd_state.
+func TestStatusPageInChromium(t *testing.T) {
+	browser := browse(t)
+	w := startOps(t, "@daily")
+	if code, body := w.call(http.MethodPost, "/api/tables/items/enqueue", true); code != http.StatusOK {
+		t.Fatalf("POST enqueue: %d %s", code, body)
+	}
+	w.waitForRun(10)
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	text := func(sel string) string {
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(w.base+"/"), chromedp.WaitVisible(chromedp.CSS("#table-items"))); err != nil {
+		t.Fatalf("load the status page: %v", err)
+	}
+	lag, state, lastRun := text("#table-items .lag"), text("#table-items .state"), text("#table-items .last-run")
+	monitor, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`nav a[href^="/monitor"]`), "href"))
+	// The rows are an hour old: the lag reads 1h and some minutes.
+	if err != nil || !strings.HasPrefix(lag, "1h") || state != "active" || !strings.Contains(lastRun, "ok 10 rows") || monitor.Value != "/monitor/" {
+		t.Fatalf("page shows lag %q, state %q, last run %q, monitor link %q (%v); want 1h..., active, ok 10 rows, /monitor/",
+			lag, state, lastRun, monitor.Value, err)
+	}
+	screenshot(t, ctx, "status-page.png")
+
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#table-items button[name=pause]")),
+		chromedp.WaitVisible(chromedp.CSS("#table-items .state .paused")),
+	)
+	if err != nil || !w.paused() {
+		t.Fatalf("pause button: %v; paused in syncd_state: %v", err, w.paused())
+	}
+	screenshot(t, ctx, "status-page-paused.png")
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#table-items button[name=resume]")),
+		chromedp.WaitVisible(chromedp.CSS("#table-items button[name=pause]")),
+	)
+	if err != nil || w.paused() {
+		t.Fatalf("resume button: %v; paused in syncd_state: %v", err, w.paused())
+	}
+}
+
+// screenshot saves the page as PNG (quality 100) under $SYNCD_TEST_SCREENSHOTS when set, for a
+// person to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("SYNCD_TEST_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	must(t, os.WriteFile(dir+"/"+name, png, 0o644))
+}
+
+// A running initial load shows a progress bar at its share of the rows
+// counted; an unknown total shows a bar without a value.
+func TestPageProgressBar(t *testing.T) {
+	render := func(st queue.TableStatus) string {
+		var b bytes.Buffer
+		must(t, pageTemplate.Execute(&b, pageData{Tables: []queue.TableStatus{st}, Monitor: "/monitor/"}))
+		return b.String()
+	}
+	st := queue.TableStatus{Name: "big", Task: "active", Progress: &queue.Progress{Rows: 250}, Total: 1000}
+	if page := render(st); !strings.Contains(page, `<progress max="100" value="25"`) || !strings.Contains(page, "active 250/1000 rows") {
+		t.Fatalf("a quarter done:\n%s", page)
+	}
+	st.Total = 0
+	if page := render(st); !strings.Contains(page, `<progress title="250 rows">`) {
+		t.Fatalf("unknown total:\n%s", page)
+	}
+	if page := render(queue.TableStatus{Name: "idle"}); strings.Contains(page, "<progress") {
+		t.Fatalf("no task, yet a progress bar:\n%s", page)
+	}
+}

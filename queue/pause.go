@@ -1,0 +1,41 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/tables"
+)
+
+// Pause pauses t in its target's syncd_state: its tasks end at once
+// without reading the source, and a run in progress stops at its next
+// page boundary. It touches only the target, so a source down for
+// maintenance is no obstacle.
+func Pause(ctx context.Context, pools *connect.Pools, t tables.Table) error {
+	db, err := stateDB(ctx, pools, t)
+	if err != nil {
+		return err
+	}
+	return mysql.SetPaused(ctx, db, t.Name, true)
+}
+
+// Resume lifts a pause. The next run continues from the stored
+// position; enqueue one to sync now rather than at the next tick.
+func Resume(ctx context.Context, pools *connect.Pools, t tables.Table) error {
+	db, err := stateDB(ctx, pools, t)
+	if err != nil {
+		return err
+	}
+	return mysql.SetPaused(ctx, db, t.Name, false)
+}
+
+// stateDB returns t's target database with syncd's state tables in it.
+func stateDB(ctx context.Context, pools *connect.Pools, t tables.Table) (*sql.DB, error) {
+	db, err := pools.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return nil, err
+	}
+	return db, mysql.EnsureSchema(ctx, db)
+}

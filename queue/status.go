@@ -1,0 +1,243 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/robfig/cron/v3"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/tables"
+)
+
+// TableStatus is where one declared table stands: what syncd status,
+// /api/tables, the status page and the gauges of /metrics show.
+type TableStatus struct {
+	Name     string `json:"name"`
+	Schedule string `json:"schedule"`
+	Queue    string `json:"queue"`
+	Paused   bool   `json:"paused"`
+	// Cursor is the stored position as the run log writes it; empty
+	// before the first row is written (an initial load).
+	Cursor string `json:"cursor"`
+	// LagSeconds is the source's clock minus a time cursor: how far
+	// behind the source the table is. Nil for other cursors, before the
+	// first row, for a paused table (its source is left alone) and when
+	// the source did not answer.
+	LagSeconds *float64 `json:"lag_seconds"`
+	// LastRun is the newest line of the run log.
+	LastRun *mysql.RunRow `json:"last_run"`
+	// LastSuccess is when the newest successful run ended, and
+	// LastSuccessAgeSeconds how long ago that was.
+	LastSuccess           *time.Time `json:"last_success"`
+	LastSuccessAgeSeconds *float64   `json:"last_success_age_seconds"`
+	// RowsRejected is how many of the table's rows are in syncd_rejects
+	// now: refused by the target, retried at every run.
+	RowsRejected int64 `json:"rows_rejected"`
+	// NextRun is when the table is next enqueued: the running scheduler's
+	// entry, or computed from the schedule when no scheduler runs.
+	NextRun *time.Time `json:"next_run"`
+	// Task is the state of the table's task in its queue (pending,
+	// active, scheduled, retry, archived), empty when none is there.
+	Task      string `json:"task"`
+	TaskError string `json:"task_error,omitempty"`
+	// Progress is what a running task reported last.
+	Progress *Progress `json:"progress,omitempty"`
+	// Total is how many rows a running initial load reads in all, when
+	// they were counted; 0 when unknown.
+	Total int64 `json:"total,omitempty"`
+	// Problems say what could not be read; the rest of the status stands.
+	Problems []string `json:"problems,omitempty"`
+}
+
+func (s *TableStatus) problem(what string, err error) {
+	s.Problems = append(s.Problems, what+": "+err.Error())
+}
+
+// StatusReader reads table statuses from the targets, the sources and
+// the queue. It remembers the row count of each running initial load,
+// so that a page refreshed every few seconds counts a table once per run.
+type StatusReader struct {
+	pools *connect.Pools
+	in    *asynq.Inspector
+
+	mu     sync.Mutex
+	totals map[string][2]int64 // table: run id, rows
+}
+
+// NewStatusReader returns a reader over pools and the queue in.
+func NewStatusReader(pools *connect.Pools, in *asynq.Inspector) *StatusReader {
+	return &StatusReader{pools: pools, in: in, totals: map[string][2]int64{}}
+}
+
+// statusParallel bounds the tables read at once: each may wait on a slow
+// source.
+const statusParallel = 8
+
+// Read returns the status of each table, in the order given. Problems
+// with one table (an unreachable source) are in its status, not errors.
+func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatus {
+	entries, _ := r.in.SchedulerEntries() // without them the schedule says when
+	now := time.Now()
+	out := make([]TableStatus, len(ts))
+	sem := make(chan struct{}, statusParallel)
+	var wg sync.WaitGroup
+	for i, t := range ts {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = r.table(ctx, t, entries, now)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) TableStatus {
+	st := TableStatus{Name: t.Name, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
+	r.task(&st, t)
+	db, err := r.pools.DB(ctx, t.Target.Connection)
+	if err != nil {
+		st.problem("target", err)
+		return st
+	}
+	state, _, err := mysql.ReadState(ctx, db, t.Name)
+	if err != nil {
+		st.problem("target", err)
+		return st
+	}
+	st.Paused = state.Paused
+	if !state.Position.IsZero() {
+		st.Cursor = state.Position.String()
+	}
+	if runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: 1}); err != nil {
+		st.problem("run log", err)
+	} else if len(runs) > 0 {
+		st.LastRun = &runs[0]
+	}
+	if _, n, err := mysql.ListRejects(ctx, db, t.Name, 0); err != nil {
+		st.problem("rejects", err)
+	} else {
+		st.RowsRejected = n
+	}
+	if ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
+		st.problem("run log", err)
+	} else if ok {
+		age := now.Sub(ended).Seconds()
+		st.LastSuccess, st.LastSuccessAgeSeconds = &ended, &age
+	}
+	if !st.Paused {
+		r.source(ctx, &st, t, state.Position)
+	}
+	return st
+}
+
+// task fills in the table's task in the queue, and its progress while
+// it runs.
+func (r *StatusReader) task(st *TableStatus, t tables.Table) {
+	info, err := r.in.GetTaskInfo(queueOf(t), TaskID(t.Name))
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		return
+	case err != nil:
+		st.problem("queue", err)
+		return
+	}
+	st.Task, st.TaskError = stateName(info.State), info.LastErr
+	// A task waiting for its retry still holds the last attempt's result.
+	if info.State == asynq.TaskStateActive && len(info.Result) > 0 {
+		var p Progress
+		if json.Unmarshal(info.Result, &p) == nil {
+			st.Progress = &p
+		}
+	}
+}
+
+// source reads what only the source knows: its clock, for the lag of a
+// time cursor, and the rows of a running initial load, for its progress.
+func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position) {
+	cur, timed := pos.Cursor.(time.Time)
+	firstLoad := st.Progress != nil && st.LastRun != nil && st.LastRun.ID == st.Progress.RunID && st.LastRun.CursorBefore == ""
+	if !timed && !firstLoad {
+		return
+	}
+	src, err := connect.OpenSource(ctx, r.pools, t)
+	if err != nil {
+		st.problem("source", err)
+		return
+	}
+	defer src.Close()
+	if timed {
+		hi, err := src.UpperBound(ctx, 0)
+		if err != nil {
+			st.problem("source", err)
+		} else if now, ok := hi.(time.Time); ok {
+			lag := now.Sub(cur).Seconds()
+			st.LagSeconds = &lag
+		}
+	}
+	if firstLoad {
+		st.Total = r.total(ctx, src, t.Name, st.Progress.RunID)
+	}
+}
+
+// total counts the rows of an initial load once per run. A count that
+// failed (a table too large to count in time) is remembered as unknown
+// too, rather than tried again at every refresh.
+func (r *StatusReader) total(ctx context.Context, src *datasync.SQLSource, table string, run int64) int64 {
+	r.mu.Lock()
+	c, ok := r.totals[table]
+	r.mu.Unlock()
+	if ok && c[0] == run {
+		return c[1]
+	}
+	n, err := src.CountAfter(ctx, datasync.Position{})
+	if err != nil {
+		n = 0
+	}
+	r.mu.Lock()
+	r.totals[table] = [2]int64{run, n}
+	r.mu.Unlock()
+	return n
+}
+
+// nextRun returns when t is next enqueued: the earliest entry of a
+// running scheduler for t, else the next time its schedule fires.
+func nextRun(t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) *time.Time {
+	var next *time.Time
+	for _, e := range entries {
+		if e.Task == nil || e.Task.Type() != TypeSyncTable || entryQueue(e.Opts) != queueOf(t) {
+			continue
+		}
+		if p, err := ParsePayload(e.Task.Payload()); err == nil && p.Table == t.Name && (next == nil || e.Next.Before(*next)) {
+			next = &e.Next
+		}
+	}
+	if next != nil {
+		return next
+	}
+	sched, err := cron.ParseStandard(t.Schedule)
+	if err != nil {
+		return nil
+	}
+	n := sched.Next(now)
+	return &n
+}
+
+// entryQueue returns the queue that options of a task enqueue it to.
+func entryQueue(opts []asynq.Option) string {
+	q := tables.DefaultQueue
+	for _, o := range opts {
+		if o.Type() == asynq.QueueOpt {
+			q = fmt.Sprint(o.Value())
+		}
+	}
+	return q
+}
