@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
-	"time"
 )
 
 // writeConfig writes a syncd.yaml and the benchmark table's declaration
@@ -55,7 +54,6 @@ target:
 
 // childRun is what one syncd process did.
 type childRun struct {
-	elapsed time.Duration
 	// maxRSS is the child's peak resident set in bytes, from wait4.
 	maxRSS   int64
 	read     int64
@@ -63,16 +61,14 @@ type childRun struct {
 	updated  int64
 }
 
-// runSyncd runs `syncd sync bench_items` as a child process, timing it from
-// start to exit, and reads its peak RSS and its run log line.
+// runSyncd runs `syncd sync bench_items` as a child process and reads its
+// peak RSS and its run log line.
 func runSyncd(ctx context.Context, bin, config string) (childRun, error) {
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, "sync", "bench_items", "--config", config, "--log-format", "json")
 	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := childRun{elapsed: time.Since(start)}
-	if err != nil {
+	var r childRun
+	if err := cmd.Run(); err != nil {
 		return r, fmt.Errorf("syncd sync: %w: %s", err, lastLines(stderr.Bytes(), 5))
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 )
@@ -28,6 +29,7 @@ type options struct {
 	naiveSample, batchSample   int
 	skip4N, keep               bool
 	out, syncd, pgURL, myDSN   string
+	baseline                   string
 	database                   string
 	pgBench, myBench, myConfig string
 }
@@ -43,6 +45,7 @@ func parseFlags() options {
 	flag.BoolVar(&o.keep, "keep", false, "keep the syncd_bench databases for inspection")
 	flag.StringVar(&o.out, "out", "", "write the results into this Markdown file (e.g. docs/benchmarks.md)")
 	flag.StringVar(&o.syncd, "syncd", "bin/syncd", "the syncd binary to measure")
+	flag.StringVar(&o.baseline, "baseline", "", "another syncd binary (an older build) whose first load is measured alongside, for A/B evidence")
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (URL; its database is replaced)")
 	flag.StringVar(&o.myDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB server (go-sql-driver DSN; its database is replaced)")
 	flag.StringVar(&o.database, "db", "syncd_bench", "name of the databases the benchmark creates and drops on both servers")
@@ -70,6 +73,8 @@ type bench struct {
 	tmp     string
 	config  string
 	results results
+	// cpu reads the target server's CPU time; nil when it cannot.
+	cpu func() time.Duration
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -98,11 +103,14 @@ func (b *bench) measureAll(ctx context.Context) error {
 	if err := generate(ctx, b.o.pgBench, b.o.rows); err != nil {
 		return err
 	}
-	tsv := filepath.Join(b.tmp, "items.tsv")
-	if err := exportTSV(ctx, b.o.pgBench, tsv); err != nil {
+	tsv, tsvCursor := filepath.Join(b.tmp, "items.tsv"), filepath.Join(b.tmp, "items-cursor.tsv")
+	if err := exportTSV(ctx, b.o.pgBench, tsv, "id"); err != nil {
 		return err
 	}
-	if err := b.firstLoads(ctx, tsv); err != nil {
+	if err := exportTSV(ctx, b.o.pgBench, tsvCursor, "updated_at, id"); err != nil {
+		return err
+	}
+	if err := b.firstLoads(ctx, tsv, tsvCursor); err != nil {
 		return err
 	}
 	if err := b.incremental(ctx); err != nil {
@@ -146,6 +154,7 @@ func (b *bench) setUp(ctx context.Context) error {
 		return err
 	}
 	b.config, err = writeConfig(b.tmp, b.o.pgBench, b.o.myConfig, b.o.batch)
+	b.cpu = serverCPU(ctx, b.my)
 	return err
 }
 

@@ -10,48 +10,75 @@ import (
 // firstLoads measures the limits and syncd's first load, interleaved run by
 // run so that a burst of other work on the shared machine weighs on all of
 // them alike.
-func (b *bench) firstLoads(ctx context.Context, tsv string) error {
+func (b *bench) firstLoads(ctx context.Context, tsv, tsvCursor string) error {
 	n := int64(b.o.rows)
 	r := &b.results
 	r.limit = measure{name: "limit: LOAD DATA LOCAL INFILE, empty table, key order", rows: n}
+	r.limitCursor = measure{name: "LOAD DATA LOCAL INFILE, empty table, (updated_at, id) order", rows: n, note: "the order syncd writes in"}
 	r.read = measure{name: "limit: source keyset read alone", rows: n, note: fmt.Sprintf("pages of %d", b.o.batch)}
 	r.first = measure{name: "syncd first load", rows: n, note: fmt.Sprintf("batch_size %d", b.o.batch)}
+	r.baseline = measure{name: "syncd first load, baseline binary", rows: n, note: b.o.baseline}
 	for i := 1; i <= b.o.runs; i++ {
 		log.Printf("run %d/%d: LOAD DATA, source read, syncd first load", i, b.o.runs)
-		start := time.Now()
-		got, err := loadData(ctx, b.my, tsv)
+		if err := b.timeLoad(ctx, &r.limit, tsv, n); err != nil {
+			return err
+		}
+		if err := b.timeLoad(ctx, &r.limitCursor, tsvCursor, n); err != nil {
+			return err
+		}
+		var got int64
+		err := b.timed(&r.read, func() (err error) {
+			got, err = readAll(ctx, b.o.pgBench, b.o.batch)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		r.limit.add(time.Since(start))
-		if got != n {
-			return fmt.Errorf("LOAD DATA wrote %d rows, want %d", got, n)
-		}
-		start = time.Now()
-		if got, err = readAll(ctx, b.o.pgBench, b.o.batch); err != nil {
-			return err
-		}
-		r.read.add(time.Since(start))
 		if got != n {
 			return fmt.Errorf("the source read gave %d rows, want %d", got, n)
 		}
-		if err := b.firstLoad(ctx, &r.first, n); err != nil {
+		if err := b.firstLoad(ctx, b.o.syncd, &r.first, n); err != nil {
+			return err
+		}
+		if b.o.baseline == "" {
+			continue
+		}
+		if err := b.firstLoad(ctx, b.o.baseline, &r.baseline, n); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// timeLoad times LOAD DATA of a file into an empty table.
+func (b *bench) timeLoad(ctx context.Context, m *measure, path string, n int64) error {
+	if err := freshTarget(ctx, b.my, "limit_items"); err != nil {
+		return err
+	}
+	var got int64
+	err := b.timed(m, func() (err error) {
+		got, err = loadData(ctx, b.my, path)
+		return err
+	})
+	if err == nil && got != n {
+		err = fmt.Errorf("LOAD DATA wrote %d rows, want %d", got, n)
+	}
+	return err
+}
+
 // firstLoad runs syncd into an empty target and checks what it wrote.
-func (b *bench) firstLoad(ctx context.Context, m *measure, n int64) error {
+func (b *bench) firstLoad(ctx context.Context, bin string, m *measure, n int64) error {
 	if err := freshTarget(ctx, b.my, "items"); err != nil {
 		return err
 	}
-	c, err := runSyncd(ctx, b.o.syncd, b.config)
+	var c childRun
+	err := b.timed(m, func() (err error) {
+		c, err = runSyncd(ctx, bin, b.config)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	m.add(c.elapsed)
 	m.rss = append(m.rss, c.maxRSS)
 	if c.read != n || c.inserted != n {
 		return fmt.Errorf("syncd first load read %d and inserted %d rows, want %d", c.read, c.inserted, n)
@@ -71,11 +98,14 @@ func (b *bench) incremental(ctx context.Context) error {
 			return err
 		}
 		m.rows = changed
-		c, err := runSyncd(ctx, b.o.syncd, b.config)
+		var c childRun
+		err = b.timed(m, func() (err error) {
+			c, err = runSyncd(ctx, b.o.syncd, b.config)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		m.add(c.elapsed)
 		if c.read != changed || c.updated != changed {
 			return fmt.Errorf("syncd catch-up read %d and updated %d rows, want %d", c.read, c.updated, changed)
 		}
@@ -131,5 +161,5 @@ func (b *bench) fourN(ctx context.Context) error {
 	m := &b.results.first4N
 	*m = measure{name: "syncd first load of 4N", rows: n, note: "memory"}
 	log.Printf("syncd first load of %d rows", n)
-	return b.firstLoad(ctx, m, n)
+	return b.firstLoad(ctx, b.o.syncd, m, n)
 }

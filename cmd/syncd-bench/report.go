@@ -19,7 +19,9 @@ type measure struct {
 	rows  int64
 	times []time.Duration
 	// rss holds peak resident set sizes, for the syncd runs.
-	rss  []int64
+	rss []int64
+	// cpu holds the target server's CPU time in each run, where readable.
+	cpu  []time.Duration
 	note string
 }
 
@@ -58,6 +60,15 @@ func (m measure) timesText() string {
 	return fmt.Sprintf("%.2f / %.2f / %.2f", s[0].Seconds(), m.median().Seconds(), s[len(s)-1].Seconds())
 }
 
+func (m measure) cpuText() string {
+	if len(m.cpu) == 0 {
+		return ""
+	}
+	s := slices.Clone(m.cpu)
+	slices.Sort(s)
+	return fmt.Sprintf("%.2f", s[len(s)/2].Seconds())
+}
+
 func (m measure) rssText() string {
 	if len(m.rss) == 0 {
 		return ""
@@ -69,11 +80,16 @@ func (m measure) rssText() string {
 
 // results are every measure of one benchmark run.
 type results struct {
-	limit, read, first, naive, batch100, incr, first4N measure
+	limit, limitCursor, read, first, baseline measure
+	naive, batch100, incr, first4N            measure
 }
 
 func (r results) lines() []measure {
-	out := []measure{r.limit, r.read, r.first, r.naive, r.batch100, r.incr}
+	out := []measure{r.limit, r.limitCursor, r.read, r.first}
+	if len(r.baseline.times) > 0 {
+		out = append(out, r.baseline)
+	}
+	out = append(out, r.naive, r.batch100, r.incr)
 	if len(r.first4N.times) > 0 {
 		out = append(out, r.first4N)
 	}
@@ -82,17 +98,21 @@ func (r results) lines() []measure {
 
 // writeTable prints the results as a Markdown table and the ratios below.
 func (r results) writeTable(w io.Writer) {
-	fmt.Fprintln(w, "| measurement | rows | runs | seconds min / median / max | rows/s (median) | vs LOAD DATA | peak RSS |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| measurement | rows | runs | seconds min / median / max | rows/s (median) | vs LOAD DATA | target server CPU s (median) | peak RSS |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, m := range r.lines() {
 		name := m.name
 		if m.note != "" {
 			name += " (" + m.note + ")"
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %.0f | %.2f | %s |\n", name, m.rows, len(m.times), m.timesText(), m.rate(), ratio(m.rate(), r.limit.rate()), m.rssText())
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %.0f | %.2f | %s | %s |\n", name, m.rows, len(m.times), m.timesText(), m.rate(), ratio(m.rate(), r.limit.rate()), m.cpuText(), m.rssText())
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA limit: **%.2f** (goal: 0.85 or more)\n", ratio(r.first.rate(), r.limit.rate()))
+	fmt.Fprintf(w, "- syncd first load / LOAD DATA in the same (updated_at, id) order: %.2f\n", ratio(r.first.rate(), r.limitCursor.rate()))
+	if len(r.baseline.times) > 0 {
+		fmt.Fprintf(w, "- syncd first load / baseline binary's: %.2f\n", ratio(r.first.rate(), r.baseline.rate()))
+	}
 	fmt.Fprintf(w, "- syncd first load / source read alone: %.2f\n", ratio(r.first.rate(), r.read.rate()))
 	fmt.Fprintf(w, "- syncd first load / naive row-by-row: %.1f x\n", ratio(r.first.rate(), r.naive.rate()))
 	fmt.Fprintf(w, "- syncd first load / naive 100-row batches: %.1f x\n", ratio(r.first.rate(), r.batch100.rate()))

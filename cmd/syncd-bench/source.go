@@ -94,10 +94,10 @@ func itemRow(rng *rand.Rand, base time.Time, id int64) []any {
 	}
 }
 
-// exportTSV writes the source rows in key order to a file in the text
-// format both COPY and LOAD DATA speak (tab-separated, \N for NULL,
+// exportTSV writes the source rows in the given order to a file in the
+// text format both COPY and LOAD DATA speak (tab-separated, \N for NULL,
 // backslash escapes), for the LOAD DATA limit.
-func exportTSV(ctx context.Context, pgDSN, path string) error {
+func exportTSV(ctx context.Context, pgDSN, path, order string) error {
 	conn, err := pgx.Connect(ctx, pgDSN)
 	if err != nil {
 		return fmt.Errorf("connect to source: %w", err)
@@ -107,7 +107,7 @@ func exportTSV(ctx context.Context, pgDSN, path string) error {
 	if err != nil {
 		return err
 	}
-	q := "COPY (SELECT " + strings.Join(columns, ", ") + " FROM items ORDER BY id) TO STDOUT"
+	q := "COPY (SELECT " + strings.Join(columns, ", ") + " FROM items ORDER BY " + order + ") TO STDOUT"
 	if _, err := conn.PgConn().CopyTo(ctx, f, q); err != nil {
 		f.Close()
 		return fmt.Errorf("export source rows: %w", err)
