@@ -22,10 +22,12 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/syncd/syncd/tables"
 )
 
 type options struct {
-	rows, runs, batch          int
+	rows, runs, batch, later   int
 	naiveSample, batchSample   int
 	skip4N, keep               bool
 	out, syncd, pgURL, myDSN   string
@@ -38,7 +40,8 @@ func parseFlags() options {
 	var o options
 	flag.IntVar(&o.rows, "rows", 1_000_000, "rows in the source table (N)")
 	flag.IntVar(&o.runs, "runs", 3, "times each figure is measured")
-	flag.IntVar(&o.batch, "batch", 2000, "syncd's batch_size, and the page size of the source read")
+	flag.IntVar(&o.batch, "batch", tables.DefaultBatchSize, "syncd's batch_size, and the page size of the source read")
+	flag.IntVar(&o.later, "later", 30, "percent of the source rows updated after creation, out of key order")
 	flag.IntVar(&o.naiveSample, "naive-sample", 5000, "rows the row-by-row loop writes, extrapolated to N")
 	flag.IntVar(&o.batchSample, "batch-sample", 50000, "rows the 100-row-batch loop writes, extrapolated to N")
 	flag.BoolVar(&o.skip4N, "skip-4n", false, "skip the first load of 4N rows that shows memory is flat in N")
@@ -100,7 +103,7 @@ func run(ctx context.Context, o options) (err error) {
 
 func (b *bench) measureAll(ctx context.Context) error {
 	log.Printf("generating %d source rows (not timed)", b.o.rows)
-	if err := generate(ctx, b.o.pgBench, b.o.rows); err != nil {
+	if err := generate(ctx, b.o.pgBench, b.o.rows, b.o.later); err != nil {
 		return err
 	}
 	tsv, tsvCursor := filepath.Join(b.tmp, "items.tsv"), filepath.Join(b.tmp, "items-cursor.tsv")

@@ -155,7 +155,7 @@ func (b *bench) naiveLoops(ctx context.Context) error {
 func (b *bench) fourN(ctx context.Context) error {
 	n := 4 * int64(b.o.rows)
 	log.Printf("generating %d source rows for the memory run (not timed)", n)
-	if err := generate(ctx, b.o.pgBench, int(n)); err != nil {
+	if err := generate(ctx, b.o.pgBench, int(n), b.o.later); err != nil {
 		return err
 	}
 	m := &b.results.first4N

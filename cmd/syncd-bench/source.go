@@ -39,10 +39,10 @@ var words = strings.Fields(`pallet carton invoice supplier delivery partial retu
 	frozen ambient fragile heavy light express standard reorder picked packed`)
 
 // generate replaces the source table with n rows, written with COPY. Keys
-// run 1..n; created_at rises with the key; 30% of the rows were updated
-// later, up to 90 days after creation, so (updated_at, id) order is not key
-// order, as in a live ERP table.
-func generate(ctx context.Context, pgDSN string, n int) error {
+// run 1..n; created_at rises with the key; later percent of the rows were
+// updated after creation, up to 90 days later, so (updated_at, id) order is
+// not key order, as in a live ERP table (with 0, it is).
+func generate(ctx context.Context, pgDSN string, n, later int) error {
 	conn, err := pgx.Connect(ctx, pgDSN)
 	if err != nil {
 		return fmt.Errorf("connect to source: %w", err)
@@ -61,7 +61,7 @@ func generate(ctx context.Context, pgDSN string, n int) error {
 			return nil, nil
 		}
 		i++
-		return itemRow(rng, base, int64(i)), nil
+		return itemRow(rng, base, int64(i), later), nil
 	})
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"items"}, columns, rows); err != nil {
 		return fmt.Errorf("copy %d rows into the source: %w", n, err)
@@ -74,10 +74,10 @@ func generate(ctx context.Context, pgDSN string, n int) error {
 	return nil
 }
 
-func itemRow(rng *rand.Rand, base time.Time, id int64) []any {
+func itemRow(rng *rand.Rand, base time.Time, id int64, later int) []any {
 	created := base.Add(time.Duration(id) * 7 * time.Second).Add(time.Duration(rng.IntN(1e6)) * time.Microsecond)
 	updated := created
-	if rng.IntN(10) < 3 {
+	if rng.IntN(100) < later {
 		updated = created.Add(time.Duration(rng.Int64N(int64(90 * 24 * time.Hour))))
 	}
 	var note strings.Builder
