@@ -28,6 +28,7 @@ import (
 
 type options struct {
 	rows, runs, batch, later   int
+	baselineBatch              int
 	naiveSample, batchSample   int
 	skip4N, keep               bool
 	out, syncd, pgURL, myDSN   string
@@ -43,12 +44,13 @@ func parseFlags() options {
 	flag.IntVar(&o.batch, "batch", tables.DefaultBatchSize, "syncd's batch_size, and the page size of the source read")
 	flag.IntVar(&o.later, "later", 30, "percent of the source rows updated after creation, out of key order")
 	flag.IntVar(&o.naiveSample, "naive-sample", 5000, "rows the row-by-row loop writes, extrapolated to N")
-	flag.IntVar(&o.batchSample, "batch-sample", 50000, "rows the 100-row-batch loop writes, extrapolated to N")
+	flag.IntVar(&o.batchSample, "batch-sample", 1_000_000, "rows the 100-row-batch loop writes, extrapolated to N (all N when N is smaller)")
 	flag.BoolVar(&o.skip4N, "skip-4n", false, "skip the first load of 4N rows that shows memory is flat in N")
 	flag.BoolVar(&o.keep, "keep", false, "keep the syncd_bench databases for inspection")
 	flag.StringVar(&o.out, "out", "", "write the results into this Markdown file (e.g. docs/benchmarks.md)")
 	flag.StringVar(&o.syncd, "syncd", "bin/syncd", "the syncd binary to measure")
 	flag.StringVar(&o.baseline, "baseline", "", "another syncd binary (an older build) whose first load is measured alongside, for A/B evidence")
+	flag.IntVar(&o.baselineBatch, "baseline-batch", 0, "measure the baseline's first load with this batch_size (with no -baseline: the same binary)")
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (URL; its database is replaced)")
 	flag.StringVar(&o.myDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB server (go-sql-driver DSN; its database is replaced)")
 	flag.StringVar(&o.database, "db", "syncd_bench", "name of the databases the benchmark creates and drops on both servers")
@@ -71,11 +73,14 @@ func main() {
 
 // bench holds the pools and paths of one benchmark run.
 type bench struct {
-	o       options
-	pg, my  *sql.DB
-	tmp     string
-	config  string
-	results results
+	o      options
+	pg, my *sql.DB
+	tmp    string
+	config string
+	// baseConfig is the config of the baseline runs: config, or one with
+	// -baseline-batch.
+	baseConfig string
+	results    results
 	// cpu reads the target server's CPU time; nil when it cannot.
 	cpu func() time.Duration
 }
@@ -156,7 +161,16 @@ func (b *bench) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.config, err = writeConfig(b.tmp, b.o.pgBench, b.o.myConfig, b.o.batch)
+	if b.config, err = writeConfig(b.tmp, b.o.pgBench, b.o.myConfig, b.o.batch); err != nil {
+		return err
+	}
+	b.baseConfig = b.config
+	if b.o.baselineBatch > 0 {
+		if b.o.baseline == "" {
+			b.o.baseline = b.o.syncd
+		}
+		b.baseConfig, err = writeConfig(filepath.Join(b.tmp, "baseline"), b.o.pgBench, b.o.myConfig, b.o.baselineBatch)
+	}
 	b.cpu = serverCPU(ctx, b.my)
 	return err
 }

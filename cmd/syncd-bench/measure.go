@@ -17,7 +17,10 @@ func (b *bench) firstLoads(ctx context.Context, tsv, tsvCursor string) error {
 	r.limitCursor = measure{name: "LOAD DATA LOCAL INFILE, empty table, (updated_at, id) order", rows: n, note: "the order syncd writes in"}
 	r.read = measure{name: "limit: source keyset read alone", rows: n, note: fmt.Sprintf("pages of %d", b.o.batch)}
 	r.first = measure{name: "syncd first load", rows: n, note: fmt.Sprintf("batch_size %d", b.o.batch)}
-	r.baseline = measure{name: "syncd first load, baseline binary", rows: n, note: b.o.baseline}
+	r.baseline = measure{name: "syncd first load, baseline", rows: n, note: b.o.baseline}
+	if b.o.baselineBatch > 0 {
+		r.baseline.note += fmt.Sprintf(", batch_size %d", b.o.baselineBatch)
+	}
 	for i := 1; i <= b.o.runs; i++ {
 		log.Printf("run %d/%d: LOAD DATA, source read, syncd first load", i, b.o.runs)
 		if err := b.timeLoad(ctx, &r.limit, tsv, n); err != nil {
@@ -37,13 +40,13 @@ func (b *bench) firstLoads(ctx context.Context, tsv, tsvCursor string) error {
 		if got != n {
 			return fmt.Errorf("the source read gave %d rows, want %d", got, n)
 		}
-		if err := b.firstLoad(ctx, b.o.syncd, &r.first, n); err != nil {
+		if err := b.firstLoad(ctx, b.o.syncd, b.config, &r.first, n); err != nil {
 			return err
 		}
 		if b.o.baseline == "" {
 			continue
 		}
-		if err := b.firstLoad(ctx, b.o.baseline, &r.baseline, n); err != nil {
+		if err := b.firstLoad(ctx, b.o.baseline, b.baseConfig, &r.baseline, n); err != nil {
 			return err
 		}
 	}
@@ -67,13 +70,13 @@ func (b *bench) timeLoad(ctx context.Context, m *measure, path string, n int64) 
 }
 
 // firstLoad runs syncd into an empty target and checks what it wrote.
-func (b *bench) firstLoad(ctx context.Context, bin string, m *measure, n int64) error {
+func (b *bench) firstLoad(ctx context.Context, bin, config string, m *measure, n int64) error {
 	if err := freshTarget(ctx, b.my, "items"); err != nil {
 		return err
 	}
 	var c childRun
 	err := b.timed(m, func() (err error) {
-		c, err = runSyncd(ctx, bin, b.config)
+		c, err = runSyncd(ctx, bin, config)
 		return err
 	})
 	if err != nil {
@@ -161,5 +164,5 @@ func (b *bench) fourN(ctx context.Context) error {
 	m := &b.results.first4N
 	*m = measure{name: "syncd first load of 4N", rows: n, note: "memory"}
 	log.Printf("syncd first load of %d rows", n)
-	return b.firstLoad(ctx, b.o.syncd, m, n)
+	return b.firstLoad(ctx, b.o.syncd, b.config, m, n)
 }

@@ -111,7 +111,7 @@ func (r results) writeTable(w io.Writer) {
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA limit: **%.2f** (goal: 0.85 or more)\n", ratio(r.first.rate(), r.limit.rate()))
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA in the same (updated_at, id) order: %.2f\n", ratio(r.first.rate(), r.limitCursor.rate()))
 	if len(r.baseline.times) > 0 {
-		fmt.Fprintf(w, "- syncd first load / baseline binary's: %.2f\n", ratio(r.first.rate(), r.baseline.rate()))
+		fmt.Fprintf(w, "- syncd first load / baseline's: %.2f\n", ratio(r.first.rate(), r.baseline.rate()))
 	}
 	fmt.Fprintf(w, "- syncd first load / source read alone: %.2f\n", ratio(r.first.rate(), r.read.rate()))
 	fmt.Fprintf(w, "- syncd first load / naive row-by-row: %.1f x\n", ratio(r.first.rate(), r.naive.rate()))
