@@ -135,7 +135,11 @@ func (b *bench) naiveLoops(ctx context.Context) error {
 	}
 	for _, l := range loops {
 		sample := min(l.sample, b.o.rows)
-		*l.m = measure{name: l.name, rows: n, note: fmt.Sprintf("sample of %d, time extrapolated to N", sample)}
+		note := fmt.Sprintf("sample of %d, time extrapolated to N", sample)
+		if sample == b.o.rows {
+			note = "all N rows"
+		}
+		*l.m = measure{name: l.name, rows: n, note: note}
 		for i := 1; i <= b.o.runs; i++ {
 			log.Printf("run %d/%d: %s", i, b.o.runs, l.name)
 			start := time.Now()
