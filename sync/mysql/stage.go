@@ -172,7 +172,8 @@ func joinOn(keyCols []string) string {
 // mergeSQL returns INSERT ... SELECT ... ON DUPLICATE KEY UPDATE from the
 // stage. MySQL 8.0.19+ names the new values through a derived table's
 // alias, since VALUES() is deprecated there and a row alias is not allowed
-// after a SELECT.
+// after a SELECT. (MySQL may drop a derived table's ORDER BY; rows are then
+// locked in the server's order, and a deadlock retries the page.)
 func mergeSQL(table, stage string, cols []string, key []int, syn upsertSyntax) string {
 	list := strings.Join(cols, ", ")
 	keys := make([]string, len(key))

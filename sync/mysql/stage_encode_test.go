@@ -6,6 +6,7 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/tables"
 )
 
 func TestEncodeRows(t *testing.T) {
@@ -28,5 +29,24 @@ func TestEncodeRowsRefuses(t *testing.T) {
 		if _, ok := encodeRows([]datasync.Row{{int64(1), v}}); ok {
 			t.Errorf("encodeRows took %#v", v)
 		}
+	}
+}
+
+func TestMergeSQL(t *testing.T) {
+	cols := []string{"`id`", "`k2`", "`name`"}
+	got := mergeSQL("`db`.`t`", "`db`.`syncd_stage_t`", cols, []int{0, 1}, syntaxValues)
+	want := "INSERT INTO `db`.`t` (`id`, `k2`, `name`) SELECT `id`, `k2`, `name` FROM `db`.`syncd_stage_t` ORDER BY `id`, `k2` " +
+		"ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)"
+	if got != want {
+		t.Fatalf("MariaDB merge:\n got %s\nwant %s", got, want)
+	}
+	got = mergeSQL("`t`", "`syncd_stage_t`", cols, []int{0}, syntaxAlias)
+	want = "INSERT INTO `t` (`id`, `k2`, `name`) SELECT * FROM (SELECT `id`, `k2`, `name` FROM `syncd_stage_t` ORDER BY `id`) AS syncd_new " +
+		"ON DUPLICATE KEY UPDATE `k2` = syncd_new.`k2`, `name` = syncd_new.`name`"
+	if got != want {
+		t.Fatalf("MySQL 8 merge:\n got %s\nwant %s", got, want)
+	}
+	if got := stageName(tables.Ident{Parts: []string{"db", "t"}}); got != "`db`.`syncd_stage_t`" {
+		t.Fatalf("stage of db.t: %s", got)
 	}
 }
