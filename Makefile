@@ -3,11 +3,12 @@ GO       ?= go
 BIN      ?= bin
 TESTFLAGS ?=
 
-.PHONY: build test test-faults vet services run demo demo-seed clean
+.PHONY: build test test-faults vet services run demo demo-seed clean bench bench-smoke
 
 build:
 	$(GO) build -o $(BIN)/syncd ./cmd/syncd
 	$(GO) build -o $(BIN)/syncd-demo ./cmd/syncd-demo
+	$(GO) build -o $(BIN)/syncd-bench ./cmd/syncd-bench
 
 # Everything, against the real servers on loopback (started if down).
 test: services vet
@@ -46,6 +47,17 @@ run: build services
 # in the local PostgreSQL, synced into the local MariaDB.
 .PHONY: demo
 demo: run
+
+# The benchmark (docs/benchmarks.md): 1,000,000 rows from the local
+# PostgreSQL into the local MariaDB, side by side with LOAD DATA and the
+# hand-written loops; databases syncd_bench on both servers, dropped after.
+BENCHFLAGS ?=
+bench: build services
+	$(BIN)/syncd-bench -syncd $(BIN)/syncd -out docs/benchmarks.md $(BENCHFLAGS)
+
+# The benchmark's smoke mode, a few seconds, to keep it from rotting (CI).
+bench-smoke: build services
+	$(BIN)/syncd-bench -syncd $(BIN)/syncd -rows 10000 -runs 1 -skip-4n
 
 clean:
 	rm -rf $(BIN)

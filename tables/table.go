@@ -77,9 +77,11 @@ const (
 	ClockUTC   = "utc"
 )
 
-// Defaults and limits of a declaration.
+// Defaults and limits of a declaration. DefaultBatchSize is what a first
+// load of a million rows into MariaDB did best with (docs/benchmarks.md):
+// fewer, larger page transactions, at about 50 MiB of memory.
 const (
-	DefaultBatchSize = 2000
+	DefaultBatchSize = 10000
 	MinBatchSize     = 1
 	MaxBatchSize     = 100000
 	DefaultSettle    = 5 * time.Second

@@ -56,7 +56,7 @@ type rejected struct {
 // the refused rows in syncd_rejects and moves the position (reject), or
 // rolls everything back and fails naming them (fail). The cursor never
 // passes a row that is neither in the table nor in syncd_rejects.
-func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows [][]any, pos datasync.Position) (datasync.WriteStats, error) {
+func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
 		return datasync.WriteStats{}, err
@@ -81,15 +81,15 @@ func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows [][
 // isolate writes rows in tx, splitting them in halves under a savepoint
 // until each row the server refuses for its data stands alone; it returns
 // what was written and the refused rows. Any other error ends it.
-func (t *Target) isolate(ctx context.Context, tx *sql.Tx, rows [][]any) (datasync.WriteStats, []rejected, error) {
+func (t *Target) isolate(ctx context.Context, tx *sql.Tx, rows []datasync.Row) (datasync.WriteStats, []rejected, error) {
 	var ws datasync.WriteStats
 	var bad []rejected
-	var split func(rows [][]any) error
-	split = func(rows [][]any) error {
+	var split func(rows []datasync.Row) error
+	split = func(rows []datasync.Row) error {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT syncd_rows"); err != nil {
 			return err
 		}
-		cs, err := t.writeRows(ctx, tx, rows)
+		cs, err := t.upsert(ctx, tx, rows)
 		if err == nil {
 			ws = ws.Add(cs)
 			_, err = tx.ExecContext(ctx, "RELEASE SAVEPOINT syncd_rows")
@@ -114,19 +114,6 @@ func (t *Target) isolate(ctx context.Context, tx *sql.Tx, rows [][]any) (datasyn
 	err := split(rows)
 	ws.Rejected = int64(len(bad))
 	return ws, bad, err
-}
-
-// writeRows writes rows in statement-sized chunks.
-func (t *Target) writeRows(ctx context.Context, tx *sql.Tx, rows [][]any) (datasync.WriteStats, error) {
-	var ws datasync.WriteStats
-	for _, c := range chunks(rows, len(t.cols), t.maxPacket) {
-		cs, err := t.writeChunk(ctx, tx, c)
-		if err != nil {
-			return ws, err
-		}
-		ws = ws.Add(cs)
-	}
-	return ws, nil
 }
 
 // ErrBadRows is returned, with on_bad_rows: fail, for a page holding rows
@@ -239,7 +226,7 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 	if version != st.Version {
 		return datasync.WriteStats{}, datasync.ErrFenced
 	}
-	ws, bad, err := t.isolate(ctx, tx, asAny(t.sortByKey(found)))
+	ws, bad, err := t.isolate(ctx, tx, t.sortByKey(found))
 	if err != nil {
 		return ws, err
 	}

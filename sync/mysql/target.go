@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -34,6 +35,10 @@ type TargetOptions struct {
 	// OnBadRows is what to do with rows the target refuses: reject (keep
 	// them in syncd_rejects and go on, the default) or fail.
 	OnBadRows string
+	// NoStage turns off the staged write path (LOAD DATA LOCAL into a
+	// temporary table, then one merge) and upserts every page with
+	// prepared multi-row statements.
+	NoStage bool
 }
 
 // Target writes one table in MySQL or MariaDB and keeps syncd's state
@@ -53,6 +58,13 @@ type Target struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+
+	// noStage is set when the staged path is off or the server refused it;
+	// stageOnDisk when MEMORY cannot hold the target's columns.
+	noStage, stageOnDisk atomic.Bool
+	// stagedPages counts the pages the staged path wrote, which tells a
+	// test (or a debugger) that a page did not fall back to the upsert.
+	stagedPages atomic.Int64
 }
 
 // NewTarget prepares writing to db: it creates or upgrades the state
@@ -63,6 +75,7 @@ func NewTarget(ctx context.Context, db *sql.DB, o TargetOptions) (*Target, error
 	if t.retries == 0 {
 		t.retries = 5
 	}
+	t.noStage.Store(o.NoStage)
 	if err := t.layout(o); err != nil {
 		return nil, err
 	}
@@ -123,7 +136,7 @@ func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasy
 		if isDataError(err) {
 			// Rare: only now is the page written again row group by row
 			// group to find the rows at fault.
-			ws, err = t.writeIsolating(ctx, st, asAny(rows), pos)
+			ws, err = t.writeIsolating(ctx, st, rows, pos)
 		}
 		if err == nil || !retryable(err) || attempt >= t.retries {
 			return ws, err
@@ -141,6 +154,26 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 		return ws, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	staged := false
+	if !t.noStage.Load() {
+		if ws, staged, err = t.writeStaged(ctx, tx, rows); err != nil {
+			return ws, err
+		}
+	}
+	if !staged {
+		if ws, err = t.upsert(ctx, tx, rows); err != nil {
+			return ws, err
+		}
+	}
+	if err := moveState(ctx, tx, st.Table, st.Version, pos); err != nil {
+		return ws, err
+	}
+	return ws, tx.Commit()
+}
+
+// upsert writes rows with prepared multi-row upserts.
+func (t *Target) upsert(ctx context.Context, tx *sql.Tx, rows []datasync.Row) (datasync.WriteStats, error) {
+	var ws datasync.WriteStats
 	for _, c := range chunks(asAny(rows), len(t.cols), t.maxPacket) {
 		cs, err := t.writeChunk(ctx, tx, c)
 		if err != nil {
@@ -148,10 +181,7 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 		}
 		ws = ws.Add(cs)
 	}
-	if err := moveState(ctx, tx, st.Table, st.Version, pos); err != nil {
-		return ws, err
-	}
-	return ws, tx.Commit()
+	return ws, nil
 }
 
 // writeChunk counts the chunk's keys that exist, then upserts it.

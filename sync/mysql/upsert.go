@@ -61,7 +61,13 @@ func upsertSQL(table string, cols []string, key []int, n int, syn upsertSyntax) 
 	if syn == syntaxAlias {
 		b.WriteString(" AS syncd_new")
 	}
-	b.WriteString(" ON DUPLICATE KEY UPDATE ")
+	b.WriteString(onDuplicate(cols, key, syn))
+	return b.String()
+}
+
+// onDuplicate returns the ON DUPLICATE KEY UPDATE clause that sets every
+// non-key column to the value the row would have inserted.
+func onDuplicate(cols []string, key []int, syn upsertSyntax) string {
 	isKey := make(map[int]bool, len(key))
 	for _, k := range key {
 		isKey[k] = true
@@ -75,8 +81,7 @@ func upsertSQL(table string, cols []string, key []int, n int, syn upsertSyntax) 
 	if len(sets) == 0 {
 		sets = []string{cols[key[0]] + " = " + cols[key[0]]}
 	}
-	b.WriteString(strings.Join(sets, ", "))
-	return b.String()
+	return " ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
 }
 
 func newValue(col string, syn upsertSyntax) string {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+)
+
+// writeConfig writes a syncd.yaml and the benchmark table's declaration
+// into dir and returns the config's path.
+func writeConfig(dir, pgDSN, myDSN string, batch int) (string, error) {
+	cfg := fmt.Sprintf(`connections:
+  src:
+    driver: postgres
+    dsn: %q
+  dst:
+    driver: mysql
+    dsn: %q
+target: dst
+tables_dir: tables
+defaults:
+  schedule: "@every 1m"
+  batch_size: %d
+  settle: 1s
+  timeout: 2h
+log:
+  level: info
+  format: json
+`, pgDSN, myDSN, batch)
+	decl := `name: bench_items
+source:
+  connection: src
+  table: public.items
+  key: [id]
+  cursor: updated_at
+target:
+  table: items
+`
+	if err := os.MkdirAll(filepath.Join(dir, "tables"), 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "syncd.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(filepath.Join(dir, "tables", "bench_items.yaml"), []byte(decl), 0o644)
+}
+
+// childRun is what one syncd process did.
+type childRun struct {
+	// maxRSS is the child's peak resident set in bytes, from wait4.
+	maxRSS   int64
+	read     int64
+	inserted int64
+	updated  int64
+}
+
+// runSyncd runs `syncd sync bench_items` as a child process and reads its
+// peak RSS and its run log line.
+func runSyncd(ctx context.Context, bin, config string) (childRun, error) {
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "sync", "bench_items", "--config", config, "--log-format", "json")
+	cmd.Stderr = &stderr
+	var r childRun
+	if err := cmd.Run(); err != nil {
+		return r, fmt.Errorf("syncd sync: %w: %s", err, lastLines(stderr.Bytes(), 5))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return r, r.parseLog(stderr.Bytes())
+}
+
+// parseLog finds the "run finished" line and takes its counts.
+func (r *childRun) parseLog(log []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(log))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Message  string `json:"message"`
+			Rows     int64  `json:"rows"`
+			Inserted int64  `json:"inserted"`
+			Updated  int64  `json:"updated"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "run finished" {
+			r.read, r.inserted, r.updated = line.Rows, line.Inserted, line.Updated
+			return nil
+		}
+	}
+	return fmt.Errorf("syncd wrote no run log line: %s", lastLines(log, 5))
+}
+
+func lastLines(b []byte, n int) string {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}

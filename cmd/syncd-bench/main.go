@@ -1,0 +1,253 @@
+// Command syncd-bench measures syncd against the physical limit and the
+// usual hand-written sync, side by side in one run on the local PostgreSQL
+// (source) and MariaDB (target). See docs/benchmarks.md.
+//
+//	syncd-bench -rows 1000000 -runs 3 -out docs/benchmarks.md
+//	syncd-bench -rows 10000 -runs 1 -skip-4n   (the smoke mode)
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	gomysql "github.com/go-sql-driver/mysql"
+
+	"github.com/syncd/syncd/tables"
+)
+
+type options struct {
+	rows, runs, batch, later   int
+	baselineBatch              int
+	naiveSample, batchSample   int
+	skip4N, keep               bool
+	out, syncd, pgURL, myDSN   string
+	baseline                   string
+	database                   string
+	pgBench, myBench, myConfig string
+}
+
+func parseFlags() options {
+	var o options
+	flag.IntVar(&o.rows, "rows", 1_000_000, "rows in the source table (N)")
+	flag.IntVar(&o.runs, "runs", 3, "times each figure is measured")
+	flag.IntVar(&o.batch, "batch", tables.DefaultBatchSize, "syncd's batch_size, and the page size of the source read")
+	flag.IntVar(&o.later, "later", 30, "percent of the source rows updated after creation, out of key order")
+	flag.IntVar(&o.naiveSample, "naive-sample", 5000, "rows the row-by-row loop writes, extrapolated to N")
+	flag.IntVar(&o.batchSample, "batch-sample", 1_000_000, "rows the 100-row-batch loop writes, extrapolated to N (all N when N is smaller)")
+	flag.BoolVar(&o.skip4N, "skip-4n", false, "skip the first load of 4N rows that shows memory is flat in N")
+	flag.BoolVar(&o.keep, "keep", false, "keep the syncd_bench databases for inspection")
+	flag.StringVar(&o.out, "out", "", "write the results into this Markdown file (e.g. docs/benchmarks.md)")
+	flag.StringVar(&o.syncd, "syncd", "bin/syncd", "the syncd binary to measure")
+	flag.StringVar(&o.baseline, "baseline", "", "another syncd binary (an older build) whose first load is measured alongside, for A/B evidence")
+	flag.IntVar(&o.baselineBatch, "baseline-batch", 0, "measure the baseline's first load with this batch_size (with no -baseline: the same binary)")
+	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (URL; its database is replaced)")
+	flag.StringVar(&o.myDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB server (go-sql-driver DSN; its database is replaced)")
+	flag.StringVar(&o.database, "db", "syncd_bench", "name of the databases the benchmark creates and drops on both servers")
+	flag.Parse()
+	return o
+}
+
+func main() {
+	log.SetFlags(log.Ltime)
+	log.SetPrefix("syncd-bench: ")
+	o := parseFlags()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		log.Print(err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// bench holds the pools and paths of one benchmark run.
+type bench struct {
+	o      options
+	pg, my *sql.DB
+	tmp    string
+	config string
+	// baseConfig is the config of the baseline runs: config, or one with
+	// -baseline-batch.
+	baseConfig string
+	results    results
+	// cpu reads the target server's CPU time; nil when it cannot.
+	cpu func() time.Duration
+}
+
+func run(ctx context.Context, o options) (err error) {
+	if o.runs < 1 || o.rows < 1 {
+		return errors.New("-rows and -runs must be at least 1")
+	}
+	b := &bench{o: o}
+	if err := b.setUp(ctx); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, b.tearDown()) }()
+	if err := b.measureAll(ctx); err != nil {
+		return err
+	}
+	var sb strings.Builder
+	b.results.writeTable(&sb)
+	fmt.Print(sb.String())
+	if o.out != "" {
+		return writeDoc(o.out, b.document(ctx, sb.String()))
+	}
+	return nil
+}
+
+func (b *bench) measureAll(ctx context.Context) error {
+	log.Printf("generating %d source rows (not timed)", b.o.rows)
+	if err := generate(ctx, b.o.pgBench, b.o.rows, b.o.later); err != nil {
+		return err
+	}
+	tsv, tsvCursor := filepath.Join(b.tmp, "items.tsv"), filepath.Join(b.tmp, "items-cursor.tsv")
+	if err := exportTSV(ctx, b.o.pgBench, tsv, "id"); err != nil {
+		return err
+	}
+	if err := exportTSV(ctx, b.o.pgBench, tsvCursor, "updated_at, id"); err != nil {
+		return err
+	}
+	if err := b.firstLoads(ctx, tsv, tsvCursor); err != nil {
+		return err
+	}
+	if err := b.incremental(ctx); err != nil {
+		return err
+	}
+	if err := b.naiveLoops(ctx); err != nil {
+		return err
+	}
+	if b.o.skip4N {
+		return nil
+	}
+	return b.fourN(ctx)
+}
+
+// setUp creates the benchmark's databases on both servers and opens them.
+func (b *bench) setUp(ctx context.Context) error {
+	u, err := url.Parse(b.o.pgURL)
+	if err != nil {
+		return fmt.Errorf("-pg: %w", err)
+	}
+	admin, err := sql.Open("pgx", b.o.pgURL)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	for _, q := range []string{"DROP DATABASE IF EXISTS " + b.o.database + " WITH (FORCE)", "CREATE DATABASE " + b.o.database} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("postgres: %s: %w", q, err)
+		}
+	}
+	u.Path = "/" + b.o.database
+	b.o.pgBench = u.String()
+	if b.pg, err = sql.Open("pgx", b.o.pgBench); err != nil {
+		return err
+	}
+	if err := b.setUpMariaDB(ctx); err != nil {
+		return err
+	}
+	b.tmp, err = os.MkdirTemp("", "syncd-bench-")
+	if err != nil {
+		return err
+	}
+	if b.config, err = writeConfig(b.tmp, b.o.pgBench, b.o.myConfig, b.o.batch); err != nil {
+		return err
+	}
+	b.baseConfig = b.config
+	if b.o.baselineBatch > 0 {
+		if b.o.baseline == "" {
+			b.o.baseline = b.o.syncd
+		}
+		b.baseConfig, err = writeConfig(filepath.Join(b.tmp, "baseline"), b.o.pgBench, b.o.myConfig, b.o.baselineBatch)
+	}
+	b.cpu = serverCPU(ctx, b.my)
+	return err
+}
+
+func (b *bench) setUpMariaDB(ctx context.Context) error {
+	cfg, err := gomysql.ParseDSN(b.o.myDSN)
+	if err != nil {
+		return fmt.Errorf("-mysql: %w", err)
+	}
+	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	for _, q := range []string{"DROP DATABASE IF EXISTS " + b.o.database,
+		"CREATE DATABASE " + b.o.database + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("mariadb: %s: %w", q, err)
+		}
+	}
+	cfg.DBName = b.o.database
+	b.o.myConfig = cfg.FormatDSN()
+	cfg.ParseTime = true
+	b.o.myBench = cfg.FormatDSN()
+	b.my, err = sql.Open("mysql", b.o.myBench)
+	return err
+}
+
+// tearDown drops the databases unless -keep, and removes the temporary
+// files.
+func (b *bench) tearDown() error {
+	ctx := context.Background()
+	var errs []error
+	if b.tmp != "" {
+		errs = append(errs, os.RemoveAll(b.tmp))
+	}
+	if b.my != nil {
+		if !b.o.keep {
+			_, err := b.my.ExecContext(ctx, "DROP DATABASE IF EXISTS "+b.o.database)
+			errs = append(errs, err)
+		}
+		b.my.Close()
+	}
+	if b.pg != nil {
+		b.pg.Close()
+		if !b.o.keep {
+			errs = append(errs, dropPostgres(ctx, b.o.pgURL, b.o.database))
+		}
+	}
+	if b.o.keep {
+		log.Printf("kept databases %s on both servers", b.o.database)
+	}
+	return errors.Join(errs...)
+}
+
+func dropPostgres(ctx context.Context, adminURL, name string) error {
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	return err
+}
+
+func (b *bench) document(ctx context.Context, table string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Produced by:\n\n```\n%s\n```\n\n", commandLine())
+	sb.WriteString("Machine and servers:\n\n")
+	for _, f := range facts(ctx, b.pg, b.my) {
+		sb.WriteString("- " + f + "\n")
+	}
+	sb.WriteString("\n" + table + "\n")
+	return sb.String()
+}
+
+func commandLine() string {
+	args := append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)
+	return strings.Join(args, " ")
+}
