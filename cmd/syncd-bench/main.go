@@ -31,6 +31,8 @@ type options struct {
 	baselineBatch              int
 	naiveSample, batchSample   int
 	skip4N, keep               bool
+	freshChanges               int
+	redis                      string
 	out, syncd, pgURL, myDSN   string
 	baseline                   string
 	database                   string
@@ -46,6 +48,8 @@ func parseFlags() options {
 	flag.IntVar(&o.naiveSample, "naive-sample", 5000, "rows the row-by-row loop writes, extrapolated to N")
 	flag.IntVar(&o.batchSample, "batch-sample", 1_000_000, "rows the 100-row-batch loop writes, extrapolated to N (all N when N is smaller)")
 	flag.BoolVar(&o.skip4N, "skip-4n", false, "skip the first load of 4N rows that shows memory is flat in N")
+	flag.IntVar(&o.freshChanges, "fresh-changes", 200, "changes timed from source commit to visible in the target (0: skip freshness)")
+	flag.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis for the freshness run's queue (a queue of its own, removed after)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the syncd_bench databases for inspection")
 	flag.StringVar(&o.out, "out", "", "write the results into this Markdown file (e.g. docs/benchmarks.md)")
 	flag.StringVar(&o.syncd, "syncd", "bin/syncd", "the syncd binary to measure")
@@ -126,6 +130,11 @@ func (b *bench) measureAll(ctx context.Context) error {
 	}
 	if err := b.naiveLoops(ctx); err != nil {
 		return err
+	}
+	if b.o.freshChanges > 0 {
+		if err := b.freshness(ctx); err != nil {
+			return err
+		}
 	}
 	if b.o.skip4N {
 		return nil

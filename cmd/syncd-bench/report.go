@@ -82,6 +82,8 @@ func (m measure) rssText() string {
 type results struct {
 	limit, limitCursor, read, first, baseline measure
 	naive, batch100, incr, first4N            measure
+	// fresh holds each change's delay from source commit to visible.
+	fresh []time.Duration
 }
 
 func (r results) lines() []measure {
@@ -120,7 +122,17 @@ func (r results) writeTable(w io.Writer) {
 	if len(r.first4N.rss) > 0 {
 		fmt.Fprintf(w, "- peak RSS of syncd: %s at N, %s at 4N\n", r.first.rssText(), r.first4N.rssText())
 	}
-	fmt.Fprintln(w, "- freshness (commit to visible in the target, p50/p95/p99): pending `syncd run` and the queue")
+	if len(r.fresh) > 0 {
+		goal := freshEvery + freshSettle + time.Second
+		p99 := percentile(r.fresh, 99)
+		verdict := "within"
+		if p99 > goal {
+			verdict = "over"
+		}
+		fmt.Fprintf(w, "- freshness, source commit to visible in the target, %d changes with `syncd run` at @every %v and settle %v: p50 %.2f s, p95 %.2f s, p99 **%.2f s**, max %.2f s (%s the goal of interval + settle + 1 s = %v)\n",
+			len(r.fresh), freshEvery, freshSettle, percentile(r.fresh, 50).Seconds(), percentile(r.fresh, 95).Seconds(), p99.Seconds(),
+			percentile(r.fresh, 100).Seconds(), verdict, goal)
+	}
 }
 
 func ratio(a, b float64) float64 {
