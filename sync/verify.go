@@ -170,7 +170,7 @@ func (v *verifySide) boundaries(ctx context.Context, lo, hi []any, step int64) (
 	}
 	keyList := strings.Join(names, ", ")
 	q := "SELECT " + keyList + " FROM (SELECT " + keyList + ", ROW_NUMBER() OVER (ORDER BY " + keyList + ") AS syncd_rn FROM " +
-		v.s.from + " WHERE " + where + ") syncd_b WHERE syncd_rn > 1 AND (syncd_rn - 1) % " + fmt.Sprint(step) + " = 0 ORDER BY " + keyList
+		v.s.from + " WHERE " + where + ") syncd_b WHERE syncd_rn > 1 AND (syncd_rn - 1) % " + p.add(step) + " = 0 ORDER BY " + keyList
 	rows, err := v.s.db.QueryContext(ctx, q, p.vals...)
 	if err != nil {
 		return nil, fmt.Errorf("cut %s into ranges: %w", v.s.name(), err)
@@ -354,10 +354,17 @@ type verifier struct {
 	maxKeys  int
 	// missing and extra hold key: hash of rows found on one side only, so
 	// a row that two databases' collations put into different ranges is
-	// matched up at the end instead of reported twice.
-	missing, extra map[string]int64
-	different      []string
+	// matched up at the end instead of reported twice. They hold at most
+	// maxHeld keys each, so a target far from its source (an empty one)
+	// does not fill syncd's memory; beyond that the rows are only counted.
+	missing, extra         map[string]int64
+	different              []string
+	missingOver, extraOver int64
+	differentOver          int64
 }
+
+// maxHeld bounds the mismatched keys verify keeps per kind.
+const maxHeld = 100000
 
 func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, top bool) error {
 	sn, ssum, err := v.src.aggregate(ctx, lo, hi)
@@ -416,15 +423,23 @@ func (v *verifier) leaf(ctx context.Context, lo, hi []any) error {
 		case ok && g == h:
 		case later[k]:
 			v.rep.Pending++
-		case !ok:
+		case !ok && len(v.missing) < maxHeld:
 			v.missing[k] = h
-		default:
+		case !ok:
+			v.missingOver++
+		case len(v.different) < maxHeld:
 			v.different = append(v.different, k)
+		default:
+			v.differentOver++
 		}
 	}
 	for k, h := range th {
 		if _, ok := sh[k]; !ok {
-			v.extra[k] = h
+			if len(v.extra) < maxHeld {
+				v.extra[k] = h
+			} else {
+				v.extraOver++
+			}
 		}
 	}
 	return nil
@@ -442,7 +457,9 @@ func (v *verifier) settle() {
 			}
 		}
 	}
-	v.rep.Missing, v.rep.Extra, v.rep.Different = int64(len(v.missing)), int64(len(v.extra)), int64(len(v.different))
+	v.rep.Missing = int64(len(v.missing)) + v.missingOver
+	v.rep.Extra = int64(len(v.extra)) + v.extraOver
+	v.rep.Different = int64(len(v.different)) + v.differentOver
 	add := func(kind string, keys []string) {
 		slices.Sort(keys)
 		for i, k := range keys {

@@ -180,11 +180,13 @@ func visible(ctx context.Context, db *sql.DB, pending map[int64]pendingChange) (
 	if len(pending) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, 0, len(pending))
+	marks := make([]string, 0, len(pending))
+	args := make([]any, 0, len(pending))
 	for id := range pending {
-		ids = append(ids, fmt.Sprint(id))
+		marks = append(marks, "?")
+		args = append(args, id)
 	}
-	rows, err := db.QueryContext(ctx, "SELECT id, name FROM fresh WHERE id IN ("+strings.Join(ids, ",")+")")
+	rows, err := db.QueryContext(ctx, "SELECT id, name FROM fresh WHERE id IN ("+strings.Join(marks, ",")+")", args...)
 	if err != nil {
 		return nil, err
 	}
