@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/syncd/syncd/queue"
+	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
@@ -286,4 +287,18 @@ func (f *fixture) syncNow(tb tables.Table, trigger string) mysql.RunRow {
 	eventually(f.t, "task done", func() (bool, string) { return f.taskGone(tb.Name) })
 	rs := f.runs(tb.Name)
 	return rs[len(rs)-1]
+}
+
+// longRun declares name with 20,000 rows in pages of 20, starts a worker,
+// enqueues the table and returns once the run has committed 5 pages.
+func (f *fixture) longRun(name string) tables.Table {
+	f.t.Helper()
+	f.declareLarge(name, 20000, 20)
+	f.startWorker(f.catalog())
+	tb := f.table(name)
+	if _, err := f.enq.Enqueue(context.Background(), tb, datasync.TriggerManual); err != nil {
+		f.t.Fatal(err)
+	}
+	eventually(f.t, "the run under way", func() (bool, string) { return f.pages(name) >= 5, "pages < 5" })
+	return tb
 }

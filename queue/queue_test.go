@@ -403,16 +403,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.batch("items", 20)
-	f.startWorker(f.catalog())
-	ctx := context.Background()
-	tb := f.table("items")
-	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	ctx, tb := context.Background(), f.longRun("items")
 	rdb := redis.NewClient(&redis.Options{Addr: f.cfg.Redis.Addr})
 	defer rdb.Close()
 	keys, err := rdb.Keys(ctx, "asynq:{"+f.queue+"}*").Result()
@@ -446,16 +437,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 func TestRewindDuringARun(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declare("items", "@daily")
-	f.insert("items", 1, 20000)
-	f.batch("items", 20)
-	f.startWorker(f.catalog())
-	ctx := context.Background()
-	tb := f.table("items")
-	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	ctx, tb := context.Background(), f.longRun("items")
 	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
 		t.Fatal(err)
 	}
