@@ -173,22 +173,25 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 // completes the table without writing any page twice.
 func TestCancelStopsAtAPageBoundary(t *testing.T) {
 	t.Parallel()
+	// Asynq delivers a cancel to every worker on the Redis by task id,
+	// whatever the queue: a table name of its own keeps this cancel from
+	// stopping the other tests' "items".
 	f := newFixture(t, fixtureOptions{})
-	f.declareLarge("items", 20000, 20)
+	f.declareLarge("cancelled", 20000, 20)
 	obs := &results{}
 	f.startObservedWorker(f.catalog(), obs)
-	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
+	if _, err := f.enq.Enqueue(context.Background(), f.table("cancelled"), datasync.TriggerManual); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
-	if running, err := f.enq.Cancel(f.table("items")); err != nil || !running {
+	eventually(t, "the run under way", func() (bool, string) { return f.pages("cancelled") >= 5, "pages < 5" })
+	if running, err := f.enq.Cancel(f.table("cancelled")); err != nil || !running {
 		t.Fatalf("cancel: running=%v, %v; want the running sync cancelled", running, err)
 	}
 	eventually(t, "the cancelled run recorded", func() (bool, string) {
-		rs := f.runs("items")
+		rs := f.runs("cancelled")
 		return rs[0].Status != mysql.StatusRunning, "first run still running"
 	})
-	first := f.runs("items")[0]
+	first := f.runs("cancelled")[0]
 	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "context canceled") {
 		t.Fatalf("cancelled run %+v: want failed with context canceled", first)
 	}
@@ -201,12 +204,12 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 		t.Fatalf("cancelled run read %d rows but its cursor ends at row %d", first.Read, key)
 	}
 	eventually(t, "the retried task done", func() (bool, string) {
-		if ok, why := f.taskGone("items"); !ok {
+		if ok, why := f.taskGone("cancelled"); !ok {
 			return false, why
 		}
-		return f.same("items")
+		return f.same("cancelled")
 	})
-	checkRowsReadOnce(t, f, "items", 20000)
+	checkRowsReadOnce(t, f, "cancelled", 20000)
 }
 
 // checkPageBoundary checks that the target holds exactly the rows up to
