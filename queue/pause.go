@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/sync/mysql"
@@ -14,7 +13,7 @@ import (
 // page boundary. It touches only the target, so a source down for
 // maintenance is no obstacle.
 func Pause(ctx context.Context, pools *connect.Pools, t tables.Table) error {
-	db, err := stateDB(ctx, pools, t)
+	db, err := connect.StateDB(ctx, pools, t)
 	if err != nil {
 		return err
 	}
@@ -24,18 +23,9 @@ func Pause(ctx context.Context, pools *connect.Pools, t tables.Table) error {
 // Resume lifts a pause. The next run continues from the stored
 // position; enqueue one to sync now rather than at the next tick.
 func Resume(ctx context.Context, pools *connect.Pools, t tables.Table) error {
-	db, err := stateDB(ctx, pools, t)
+	db, err := connect.StateDB(ctx, pools, t)
 	if err != nil {
 		return err
 	}
 	return mysql.SetPaused(ctx, db, t.Name, false)
-}
-
-// stateDB returns t's target database with syncd's state tables in it.
-func stateDB(ctx context.Context, pools *connect.Pools, t tables.Table) (*sql.DB, error) {
-	db, err := pools.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return nil, err
-	}
-	return db, mysql.EnsureSchema(ctx, db)
 }

@@ -62,7 +62,7 @@ func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any)
 			return fmt.Errorf("%s: --from %v does not fit the cursor column %s: %w", t.Name, from, t.Source.Cursor, err)
 		}
 	}
-	db, err := stateDB(ctx, pools, t)
+	db, err := connect.StateDB(ctx, pools, t)
 	if err != nil {
 		return err
 	}

@@ -47,11 +47,7 @@ non-zero if it failed.`,
 			if o.full && o.from != "" {
 				return badConfig(errors.New("--from and --full: give one of them"))
 			}
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, o.all)
+			a, ts, err := loadTables(g, args, o.all)
 			if err != nil {
 				return err
 			}
@@ -81,10 +77,8 @@ func (a *app) enqueue(ctx context.Context, out io.Writer, ts []tables.Table, o e
 	case from != nil:
 		trigger = datasync.TriggerRewind
 	}
-	pools := connect.NewPools(a.cfg)
-	defer pools.Close()
-	enq := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
-	defer enq.Close()
+	pools, enq, closeAll := a.open()
+	defer closeAll()
 	failed := 0
 	for _, t := range ts {
 		if err := a.enqueueOne(ctx, out, enq, pools, t, queue.Payload{Trigger: trigger, AcceptSchema: o.acceptSchema}, from, o.wait); err != nil {
@@ -102,11 +96,8 @@ func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer
 	trigger := p.Trigger
 	var lastRun int64
 	if wait || trigger != datasync.TriggerManual {
-		db, err := pools.DB(ctx, t.Target.Connection)
+		db, err := connect.StateDB(ctx, pools, t)
 		if err != nil {
-			return err
-		}
-		if err := mysql.EnsureSchema(ctx, db); err != nil {
 			return err
 		}
 		if lastRun, err = mysql.LastRunID(ctx, db, t.Name); err != nil {

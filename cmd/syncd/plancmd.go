@@ -18,11 +18,7 @@ type map (docs/sqlserver.md), the primary key from source.key, utf8mb4, and an
 index on the cursor column. It changes nothing, in either database.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, false)
+			a, ts, err := loadTables(g, args, false)
 			if err != nil {
 				return err
 			}

@@ -22,22 +22,15 @@ error. Every run of the table tries them again from the source: fix the
 source row or the target column, then syncd enqueue NAME.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, false)
+			a, ts, err := loadTables(g, args, false)
 			if err != nil {
 				return err
 			}
 			t := ts[0]
 			pools := connect.NewPools(a.cfg)
 			defer pools.Close()
-			db, err := pools.DB(cmd.Context(), t.Target.Connection)
+			db, err := connect.StateDB(cmd.Context(), pools, t)
 			if err != nil {
-				return err
-			}
-			if err := mysql.EnsureSchema(cmd.Context(), db); err != nil {
 				return err
 			}
 			rs, total, err := mysql.ListRejects(cmd.Context(), db, t.Name, limit)

@@ -26,11 +26,7 @@ when there are none. Source rows changed after the stored cursor are
 with no common text form (json, xml...) are listed and left out.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := load(g)
-			if err != nil {
-				return err
-			}
-			ts, err := a.find(args, false)
+			a, ts, err := loadTables(g, args, false)
 			if err != nil {
 				return err
 			}

@@ -146,6 +146,16 @@ func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappin
 	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows})
 }
 
+// StateDB returns the pool of t's target connection with syncd's state
+// tables in it (created or upgraded on first use).
+func StateDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, error) {
+	db, err := p.DB(ctx, t.Target.Connection)
+	if err != nil {
+		return nil, err
+	}
+	return db, mysql.EnsureSchema(ctx, db)
+}
+
 // targetDB returns the pool of t's target connection and its table.
 func targetDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, tables.Ident, error) {
 	db, err := p.DB(ctx, t.Target.Connection)

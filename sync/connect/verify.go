@@ -21,11 +21,8 @@ func Verify(ctx context.Context, p *Pools, t tables.Table, ranges int) (datasync
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
-	db, err := p.DB(ctx, t.Target.Connection)
+	db, err := StateDB(ctx, p, t)
 	if err != nil {
-		return datasync.VerifyReport{}, err
-	}
-	if err := mysql.EnsureSchema(ctx, db); err != nil {
 		return datasync.VerifyReport{}, err
 	}
 	// The target table read as a source: its own columns and types, keyed
