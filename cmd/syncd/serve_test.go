@@ -221,3 +221,41 @@ func TestProgressText(t *testing.T) {
 		t.Errorf("past the count: %q, want %q", got, want)
 	}
 }
+
+// The Redis password is never printed, whatever fails: syncd run with
+// Redis down keeps trying and logging, enqueue fails, /readyz reports it.
+func TestRedisPasswordIsNotPrinted(t *testing.T) {
+	const secret = "redis-hunter2"
+	t.Setenv("SYNCD_REDIS_PASSWORD", secret)
+	redisAddr := freeAddr(t)
+	cfg := writeConfig(t, "connections:\n  tgt: {driver: mysql, dsn: 'x@tcp(127.0.0.1:1)/x'}\ntarget: tgt\nredis: {addr: '"+redisAddr+"'}\nhttp: {listen: ''}\n",
+		map[string]string{"items.yaml": itemsTable})
+
+	// The logger writes to os.Stderr: catch it for the run.
+	r, w, err := os.Pipe()
+	must(t, err)
+	stderr := os.Stderr
+	os.Stderr = w
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	var out bytes.Buffer
+	runErr := runCLIContext(ctx, &out, "-c", cfg, "run", "--log-level", "debug")
+	cancel()
+	os.Stderr = stderr
+	w.Close()
+	logged, _ := io.ReadAll(r)
+	if text := string(logged) + out.String() + fmt.Sprint(runErr); strings.Contains(text, secret) || len(logged) == 0 {
+		t.Fatalf("syncd run with Redis down printed the password, or logged nothing:\n%s", text)
+	}
+
+	out2, code := runCLI("-c", cfg, "enqueue", "items")
+	if code == 0 || strings.Contains(out2, secret) {
+		t.Fatalf("enqueue with Redis down: exit %d; want a failure without the password:\n%s", code, out2)
+	}
+
+	loaded, err := tables.LoadConfig(cfg)
+	must(t, err)
+	srv := testWeb(t, loaded)
+	if code, body := get(t, srv.URL+"/readyz"); code != http.StatusServiceUnavailable || strings.Contains(body, secret) {
+		t.Fatalf("/readyz with Redis down: %d %s; want 503 without the password", code, body)
+	}
+}
