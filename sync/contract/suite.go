@@ -20,6 +20,7 @@ func Run(t *testing.T, f Fixture) {
 		{"ExactPageMultiple", testExactPageMultiple},
 		{"TiesAcrossPagesSingleKey", func(e *env) { testTies(e, false) }},
 		{"TiesAcrossPagesCompositeKey", func(e *env) { testTies(e, true) }},
+		{"TieShapesReadOnce", testTieShapes},
 		{"ResumeAfterCrashBetweenPages", testResumeAfterCrash},
 		{"ReapplyingPagesChangesNothing", testReapply},
 		{"FencedRunRollsBack", testFencing},
