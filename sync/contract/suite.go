@@ -29,6 +29,7 @@ func Run(t *testing.T, f Fixture) {
 		{"WhereFilter", testWhere},
 		{"QuerySourceWithJoin", testQuerySource},
 		{"Overlap", testOverlap},
+		{"AllKeyTarget", testAllKeyTarget},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
