@@ -128,8 +128,9 @@ func TestBadRowsFailMode(t *testing.T) {
 }
 
 // Rejects retried by a run that a newer claim replaced are refused as
-// fenced, and nothing of them is written: neither the rows, nor the
-// rejects dropped. The run holding the table then retries them.
+// fenced, and by a run of a table paused since as paused; nothing of them
+// is written: neither the rows, nor the rejects dropped. The run holding
+// the table then retries them.
 func TestRetryRejectsIsFenced(t *testing.T) {
 	t.Parallel()
 	tgt, count := badRowsTarget(t, tables.OnBadRowsReject)
@@ -160,6 +161,21 @@ func TestRetryRejectsIsFenced(t *testing.T) {
 	}
 	if n := count("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'"); n != 3 {
 		t.Fatalf("a fenced retry left %d of 3 rejects", n)
+	}
+	if err := SetPaused(ctx, tgt.db, "items", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tgt.RetryRejects(ctx, newer, fixed, gone); !errors.Is(err, datasync.ErrPaused) {
+		t.Fatalf("retry of a table paused since its claim: %v, want ErrPaused", err)
+	}
+	if n := count("SELECT COUNT(*) FROM items WHERE id IN (7, 93)") + count("SELECT 3 - COUNT(*) FROM syncd_rejects"); n != 0 {
+		t.Fatal("a retry of a paused table wrote rows or dropped rejects")
+	}
+	if err := SetPaused(ctx, tgt.db, "items", false); err != nil {
+		t.Fatal(err)
+	}
+	if newer, err = tgt.Claim(ctx, "items"); err != nil {
+		t.Fatal(err)
 	}
 	ws, err := tgt.RetryRejects(ctx, newer, fixed, gone)
 	if err != nil || ws.Inserted != 2 {
