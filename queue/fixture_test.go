@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
@@ -262,8 +263,16 @@ func (f *fixture) taskGone(name string) (bool, string) {
 
 // pages returns the pages the table's state has counted.
 func (f *fixture) pages(name string) int64 {
+	f.t.Helper()
 	var n sql.NullInt64
-	_ = f.tgt.QueryRow("SELECT pages FROM syncd_state WHERE table_name = ?", name).Scan(&n)
+	err := f.tgt.QueryRow("SELECT pages FROM syncd_state WHERE table_name = ?", name).Scan(&n)
+	var me *gomysql.MySQLError
+	if errors.As(err, &me) && me.Number == 1146 || errors.Is(err, sql.ErrNoRows) {
+		return 0 // no state table or row: no run claimed the table yet
+	}
+	if err != nil {
+		f.t.Fatalf("pages of %s: %v", name, err)
+	}
 	return n.Int64
 }
 

@@ -115,12 +115,16 @@ func TestRewind(t *testing.T) {
 	}
 
 	// A rewind point the cursor column cannot take changes nothing.
-	before, _, _ := mysql.ReadState(ctx, f.tgt, "items")
+	before, ok, err := mysql.ReadState(ctx, f.tgt, "items")
+	if err != nil || !ok || before.Position.IsZero() {
+		t.Fatalf("state before a refused rewind: %+v (found %v, %v); want a position", before, ok, err)
+	}
 	if err := queue.Rewind(ctx, f.pools, tb, int64(42)); err == nil {
 		t.Fatal("rewind of a timestamp cursor to an integer: no error")
 	}
-	if after, _, _ := mysql.ReadState(ctx, f.tgt, "items"); after.Position.String() != before.Position.String() {
-		t.Fatalf("a refused rewind moved the position from %s to %s", before.Position, after.Position)
+	after, ok, err := mysql.ReadState(ctx, f.tgt, "items")
+	if err != nil || !ok || after.Position.String() != before.Position.String() {
+		t.Fatalf("a refused rewind moved the position from %s to %s (found %v, %v)", before.Position, after.Position, ok, err)
 	}
 }
 
@@ -410,12 +414,18 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("queue keys %v, %v", keys, err)
 	}
-	rdb.Del(ctx, keys...) // what FLUSHALL does to the queue
+	if err := rdb.Del(ctx, keys...).Err(); err != nil { // what FLUSHALL does to the queue
+		t.Fatal(err)
+	}
 	eventually(t, "the run finished", func() (bool, string) {
 		rs := f.runs("items")
 		return len(rs) == 1 && rs[0].Status == mysql.StatusOK, fmt.Sprint(rs)
 	})
-	if n, _ := rdb.Exists(ctx, "asynq:{"+f.queue+"}:t:"+queue.TaskID("items")).Result(); n != 1 {
+	n, err := rdb.Exists(ctx, "asynq:{"+f.queue+"}:t:"+queue.TaskID("items")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
 		t.Skip("the run wrote no progress after the queue was lost; nothing to repair")
 	}
 	out, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual)
@@ -446,8 +456,8 @@ func TestRewindDuringARun(t *testing.T) {
 	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "superseded") || first.Read >= 20000 {
 		t.Fatalf("the run during the rewind: %+v; want it stopped as superseded before the end", first)
 	}
-	if st, _, _ := mysql.ReadState(ctx, f.tgt, "items"); !st.Position.IsZero() {
-		t.Fatalf("position %s after the rewind to the start: the fenced run moved it", st.Position)
+	if st, ok, err := mysql.ReadState(ctx, f.tgt, "items"); err != nil || !ok || !st.Position.IsZero() {
+		t.Fatalf("position %s after the rewind to the start (found %v, %v): the fenced run moved it", st.Position, ok, err)
 	}
 	r := f.syncNow(tb, datasync.TriggerFull)
 	if r.Read != 20000 || r.CursorBefore != "" || r.Status != mysql.StatusOK {

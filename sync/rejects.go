@@ -13,7 +13,9 @@ type RejectRetrier interface {
 	RejectedKeys(ctx context.Context, table string) ([][]any, error)
 	// RetryRejects writes found (target rows read again for those keys)
 	// and forgets the rejects written and those gone from the source, only
-	// while st.Version holds; rows refused again stay rejected.
+	// while st.Version holds (else it writes nothing and returns ErrFenced,
+	// or ErrPaused when the table was paused); rows refused again stay
+	// rejected.
 	RetryRejects(ctx context.Context, st State, found []Row, gone [][]any) (WriteStats, error)
 }
 

@@ -2,6 +2,7 @@ package datasync
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,7 +71,9 @@ func TestReaderStaysOnePageAhead(t *testing.T) {
 		}
 		return nil
 	}
-	_, _ = Run(context.Background(), Options{Table: tbl, Source: src, Target: tgt, Mapping: m, Logger: zerolog.Nop(), AfterPage: stop})
+	if _, err := Run(context.Background(), Options{Table: tbl, Source: src, Target: tgt, Mapping: m, Logger: zerolog.Nop(), AfterPage: stop}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("run stopped after page 200: %v, want context.Canceled", err)
+	}
 	if tgt.writes != 200 {
 		t.Fatalf("wrote %d pages, want 200", tgt.writes)
 	}

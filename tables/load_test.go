@@ -196,7 +196,10 @@ func checkEveryFile(t *testing.T, dir string, tests map[string]struct {
 	msg string
 }, load func(path string) error) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(files) != len(tests) {
 		t.Errorf("%s holds %d files, the test has %d cases", dir, len(files), len(tests))
 	}
@@ -291,9 +294,15 @@ func copyFile(t *testing.T, from, to string) {
 // sentinels.
 func FuzzLoadTable(f *testing.F) {
 	for _, dir := range []string{"testdata/tables", "testdata/bad"} {
-		files, _ := os.ReadDir(dir)
+		files, err := os.ReadDir(dir)
+		if err != nil || len(files) == 0 {
+			f.Fatalf("seed corpus %s: %d files, %v", dir, len(files), err)
+		}
 		for _, e := range files {
-			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				f.Fatal(err)
+			}
 			f.Add(b)
 		}
 	}
@@ -325,7 +334,10 @@ func TestLoadTablesSkipsConfig(t *testing.T) {
 	copyFile(t, "testdata/syncd.yaml", filepath.Join(dir, "syncd.yaml"))
 	copyFile(t, "testdata/secrets/pg.dsn", filepath.Join(dir, "pg.dsn"))
 	copyFile(t, "testdata/tables/supplier.yaml", filepath.Join(dir, "supplier.yaml"))
-	b, _ := os.ReadFile(filepath.Join(dir, "syncd.yaml"))
+	b, err := os.ReadFile(filepath.Join(dir, "syncd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	yaml := strings.ReplaceAll(string(b), "secrets/pg.dsn", "pg.dsn") + "tables_dir: .\n"
 	if err := os.WriteFile(filepath.Join(dir, "syncd.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,9 @@ const redacted = "***"
 // go-sql-driver's user:pass@tcp(host)/db, key=value strings separated by
 // ';' (SQL Server) or spaces (PostgreSQL), quoted values, and password=
 // query parameters. Any key containing "pass", and pwd, counts as a
-// password. When unsure it hides too much rather than too little.
+// password. When unsure it hides too much rather than too little: a
+// password of minEchoed characters or more is hidden wherever else it
+// appears in the DSN too (as the user name, say).
 func RedactDSN(dsn string) string {
 	var b strings.Builder
 	last := 0
@@ -24,8 +26,18 @@ func RedactDSN(dsn string) string {
 		last = s.end
 	}
 	b.WriteString(dsn[last:])
-	return b.String()
+	var pairs []string
+	for _, s := range secrets([]string{dsn}) {
+		if len(s) >= minEchoed {
+			pairs = append(pairs, s, redacted)
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(b.String())
 }
+
+// minEchoed is the shortest password RedactDSN hides outside its own
+// field: a shorter one would hide letters all over the DSN.
+const minEchoed = 4
 
 // Scrub returns err with every password of dsns in its message replaced by
 // ***, for errors (from drivers, mostly) that may quote a DSN. The result

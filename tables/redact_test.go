@@ -39,6 +39,10 @@ func TestRedactDSN(t *testing.T) {
 		{"host=h password=a;b dbname=d", "host=h password=*** dbname=d"},
 		{"host=h sslpassword=k password=p", "host=h sslpassword=*** password=***"},
 		{"host=h password='unclosed dbname=d", "host=h password='***"},
+		// the password elsewhere in the DSN too, where a server may echo it
+		{"pw9x:pw9x@tcp(h:3306)/pw9x", "***:***@tcp(h:3306)/***"},
+		{"postgres://pw9x:pw9x@h/d?connect_timeout=pw9x", "postgres://***:***@h/d?connect_timeout=***"},
+		{"server=h;user id=pw9x;password=pw9x", "server=h;user id=***;password=***"},
 		// nothing to hide
 		{"", ""},
 		{"host=h user=u dbname=d", "host=h user=u dbname=d"},
@@ -98,7 +102,8 @@ func FuzzRedactDSN(f *testing.F) {
 		}
 		for _, form := range forms {
 			dsn, want := strings.Replace(form, "%s", pw, 1), strings.Replace(form, "%s", redacted, 1)
-			if got := RedactDSN(dsn); got != want {
+			got := RedactDSN(dsn)
+			if got != want && !echoedElsewhere(form, pw) || len(pw) >= minEchoed && strings.Contains(got, pw) {
 				t.Errorf("RedactDSN(%q)\n got %q\nwant %q", dsn, got, want)
 			}
 			if err := Scrub(errors.New(pw), dsn); err.Error() != redacted {
@@ -106,4 +111,16 @@ func FuzzRedactDSN(f *testing.F) {
 			}
 		}
 	})
+}
+
+// echoedElsewhere reports whether a form of pw that RedactDSN hides
+// everywhere appears in form outside the password's place.
+func echoedElsewhere(form, pw string) bool {
+	rest := strings.Replace(form, "%s", "", 1)
+	for _, v := range variants(pw) {
+		if len(v) >= minEchoed && strings.Contains(rest, v) {
+			return true
+		}
+	}
+	return false
 }

@@ -96,7 +96,8 @@ func (w *opsWorld) call(method, path string, auth bool) (int, string) {
 	resp, err := http.DefaultClient.Do(req)
 	must(w.t, err)
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	must(w.t, err)
 	return resp.StatusCode, string(b)
 }
 
@@ -307,8 +308,9 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 	for _, action := range []string{"pause", "resume", "enqueue"} {
 		resp, err := http.Post(srv.URL+"/api/tables/items/"+action, "application/json", nil)
 		must(t, err)
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		must(t, err)
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "read_only") {
 			t.Errorf("POST %s with read_only: %d %s, want 403 naming read_only", action, resp.StatusCode, b)
 		}
@@ -317,13 +319,14 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 		t.Errorf("status page with read_only: %d; want 200, the table, no buttons\n%s", code, body)
 	}
 	var n int
-	_ = tgt.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'syncd_state' AND TABLE_SCHEMA = DATABASE()").Scan(&n)
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'syncd_state' AND TABLE_SCHEMA = DATABASE()").Scan(&n))
 	if n != 0 {
 		t.Error("a refused POST created syncd_state")
 	}
 	cfg.HTTP.ReadOnly = false
 	srv = testWeb(t, cfg)
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/tables/items/pause", nil)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/tables/items/pause", nil)
+	must(t, err)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)

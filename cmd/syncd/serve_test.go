@@ -49,7 +49,10 @@ func get(t *testing.T, url string) (int, string) {
 		return 0, err.Error()
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", url, err)
+	}
 	return resp.StatusCode, string(b)
 }
 
@@ -133,10 +136,11 @@ func startRedis(t *testing.T) (addr string, cmd *exec.Cmd) {
 		t.Skip("redis-server is not installed")
 	}
 	addr = freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
+	_, port, err := net.SplitHostPort(addr)
+	must(t, err)
 	cmd = exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no")
 	must(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) //nolint:errcheck // it may have been stopped already
 	for i := 0; ; i++ {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
@@ -173,7 +177,7 @@ func TestReadyzReportsAStoppedRedis(t *testing.T) {
 		t.Fatalf("/readyz with Redis and MariaDB up: %d %s", code, body)
 	}
 	must(t, redis.Process.Kill())
-	_ = redis.Wait()
+	_ = redis.Wait() //nolint:errcheck // a killed process's Wait says "signal: killed"
 	code, body := get(t, srv.URL+"/readyz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"redis":"dial tcp`) || !strings.Contains(body, `"target tgt":"ok"`) {
 		t.Fatalf("/readyz with Redis stopped: %d %s; want 503 naming redis, target ok", code, body)
@@ -192,7 +196,8 @@ func TestMonitorBasicAuth(t *testing.T) {
 	if code, _ := get(t, srv.URL+"/monitor/"); code != http.StatusUnauthorized {
 		t.Fatalf("/monitor/ without credentials: %d, want 401", code)
 	}
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/monitor/", nil)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/monitor/", nil)
+	must(t, err)
 	req.SetBasicAuth("ops", "wrong")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("/monitor/ with a wrong password: %v %v, want 401", resp.StatusCode, err)
@@ -242,7 +247,8 @@ func TestRedisPasswordIsNotPrinted(t *testing.T) {
 	cancel()
 	os.Stderr = stderr
 	w.Close()
-	logged, _ := io.ReadAll(r)
+	logged, err := io.ReadAll(r)
+	must(t, err)
 	if text := string(logged) + out.String() + fmt.Sprint(runErr); strings.Contains(text, secret) || len(logged) == 0 {
 		t.Fatalf("syncd run with Redis down printed the password, or logged nothing:\n%s", text)
 	}

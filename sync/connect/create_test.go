@@ -149,7 +149,10 @@ func TestCreateRoundTripPostgres(t *testing.T) {
 		t.Fatalf("run: %+v, %v; want 3 rows inserted", rec, err)
 	}
 	s, tgt := readBack(t, p, tbl)
-	srcSource, _ := OpenSource(context.Background(), p, tbl)
+	srcSource, err := OpenSource(context.Background(), p, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sameRows(t, srcSource.Columns(), s, tgt)
 }
 
@@ -171,7 +174,10 @@ func TestCreateRoundTripMariaDB(t *testing.T) {
 		t.Fatalf("run: %+v, %v; want 2 rows inserted", rec, err)
 	}
 	s, tgt := readBack(t, p, tbl)
-	srcSource, _ := OpenSource(context.Background(), p, tbl)
+	srcSource, err := OpenSource(context.Background(), p, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sameRows(t, srcSource.Columns(), s, tgt)
 }
 

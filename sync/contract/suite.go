@@ -20,6 +20,7 @@ func Run(t *testing.T, f Fixture) {
 		{"ExactPageMultiple", testExactPageMultiple},
 		{"TiesAcrossPagesSingleKey", func(e *env) { testTies(e, false) }},
 		{"TiesAcrossPagesCompositeKey", func(e *env) { testTies(e, true) }},
+		{"TieShapesReadOnce", testTieShapes},
 		{"ResumeAfterCrashBetweenPages", testResumeAfterCrash},
 		{"ReapplyingPagesChangesNothing", testReapply},
 		{"FencedRunRollsBack", testFencing},
@@ -28,6 +29,7 @@ func Run(t *testing.T, f Fixture) {
 		{"WhereFilter", testWhere},
 		{"QuerySourceWithJoin", testQuerySource},
 		{"Overlap", testOverlap},
+		{"AllKeyTarget", testAllKeyTarget},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

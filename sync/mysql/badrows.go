@@ -224,7 +224,7 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 		return datasync.WriteStats{}, err
 	}
 	if version != st.Version {
-		return datasync.WriteStats{}, datasync.ErrFenced
+		return datasync.WriteStats{}, fenced(ctx, tx, st.Table)
 	}
 	ws, bad, err := t.isolate(ctx, tx, t.sortByKey(found))
 	if err != nil {

@@ -121,15 +121,121 @@ func TestBadRowsFailMode(t *testing.T) {
 	if n := count("SELECT COUNT(*) FROM syncd_rejects"); n != 0 {
 		t.Fatalf("%d rejects kept in fail mode", n)
 	}
-	if got, _, _ := ReadState(ctx, tgt.db, "items"); !got.Position.IsZero() {
-		t.Fatalf("position moved to %s in fail mode", got.Position)
+	got, ok, err := ReadState(ctx, tgt.db, "items")
+	if err != nil || !ok || !got.Position.IsZero() {
+		t.Fatalf("state %+v (found %v, %v); want it found, at no position in fail mode", got, ok, err)
 	}
 }
 
+// Rejects retried by a run that a newer claim replaced are refused as
+// fenced, and by a run of a table paused since as paused; nothing of them
+// is written: neither the rows, nor the rejects dropped. The run holding
+// the table then retries them.
+func TestRetryRejectsIsFenced(t *testing.T) {
+	t.Parallel()
+	tgt, count := badRowsTarget(t, tables.OnBadRowsReject)
+	ctx := context.Background()
+	old, err := tgt.Claim(ctx, "items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tgt.WritePage(ctx, old, badPage(), datasync.Position{Cursor: int64(100), Key: []any{int64(100)}}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := tgt.RejectedKeys(ctx, "items")
+	if err != nil || len(keys) != 3 {
+		t.Fatalf("rejected keys %v (%v), want 3", keys, err)
+	}
+	newer, err := tgt.Claim(ctx, "items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := []datasync.Row{{int64(7), "fixed", int64(7)}, {int64(93), "fixed", int64(93)}}
+	gone := [][]any{{int64(50)}}
+	_, err = tgt.RetryRejects(ctx, old, fixed, gone)
+	if !errors.Is(err, datasync.ErrFenced) {
+		t.Fatalf("retry under a stale version: %v, want ErrFenced", err)
+	}
+	if n := count("SELECT COUNT(*) FROM items WHERE id IN (7, 93)"); n != 0 {
+		t.Fatalf("a fenced retry wrote %d rows", n)
+	}
+	if n := count("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'"); n != 3 {
+		t.Fatalf("a fenced retry left %d of 3 rejects", n)
+	}
+	if err := SetPaused(ctx, tgt.db, "items", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tgt.RetryRejects(ctx, newer, fixed, gone); !errors.Is(err, datasync.ErrPaused) {
+		t.Fatalf("retry of a table paused since its claim: %v, want ErrPaused", err)
+	}
+	if n := count("SELECT COUNT(*) FROM items WHERE id IN (7, 93)") + count("SELECT 3 - COUNT(*) FROM syncd_rejects"); n != 0 {
+		t.Fatal("a retry of a paused table wrote rows or dropped rejects")
+	}
+	if err := SetPaused(ctx, tgt.db, "items", false); err != nil {
+		t.Fatal(err)
+	}
+	if newer, err = tgt.Claim(ctx, "items"); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := tgt.RetryRejects(ctx, newer, fixed, gone)
+	if err != nil || ws.Inserted != 2 {
+		t.Fatalf("retry under the current version: %+v, %v; want 2 inserted", ws, err)
+	}
+	if n := count("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'"); n != 0 {
+		t.Fatalf("%d rejects left after a retry that wrote or dropped each", n)
+	}
+}
+
+// A connection cut under a page (by the test proxy, a real connection
+// going away) is no bad row: the page fails, to be retried whole, and
+// nothing goes to syncd_rejects.
 func TestDataErrorsAreNotConnectionErrors(t *testing.T) {
 	t.Parallel()
-	if isDataError(errors.New("invalid connection")) || isDataError(context.Canceled) {
-		t.Fatal("a connection error taken for a bad row")
+	if isDataError(context.Canceled) {
+		t.Fatal("a canceled context taken for a bad row")
+	}
+	name, _ := synctest.MariaDB(t)
+	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
+	db, err := OpenDB("root@tcp(" + proxy.Addr() + ")/" + name + "?parseTime=true&loc=UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	synctest.Exec(t, db, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(5) NOT NULL, qty INT UNSIGNED NOT NULL)")
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the connection is gone
+	proxy.Cut()
+	_, err = tx.ExecContext(ctx, "INSERT INTO items VALUES (1, 'ok', 1)")
+	if err == nil || isDataError(err) {
+		t.Fatalf("insert over a cut connection: %v; want an error that is no data error", err)
+	}
+
+	proxy.Restore()
+	tgt, err := NewTarget(ctx, db, TargetOptions{Table: tables.Ident{Parts: []string{"items"}}, Columns: []string{"id", "name", "qty"}, Key: []string{"id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tgt.Close() })
+	st, err := tgt.Claim(ctx, "items")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy.Cut()
+	_, err = tgt.WritePage(ctx, st, badPage(), datasync.Position{Cursor: int64(100), Key: []any{int64(100)}})
+	if err == nil || errors.Is(err, ErrBadRows) {
+		t.Fatalf("page over a cut connection: %v; want it failed", err)
+	}
+	proxy.Restore()
+	var rows, rejects int
+	if err := db.QueryRow("SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM syncd_rejects)").Scan(&rows, &rejects); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 || rejects != 0 {
+		t.Fatalf("a page over a cut connection left %d rows and %d rejects, want none", rows, rejects)
 	}
 }
 

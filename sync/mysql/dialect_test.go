@@ -118,7 +118,10 @@ func TestSourceConverters(t *testing.T) {
 			t.Errorf("%s %#v: got %#v, %v; want %#v", tt.typ, tt.in, got, err, tt.out)
 		}
 	}
-	conv, _ := Dialect{}.Converter(datasync.Column{Name: "c", DatabaseType: "DATETIME"})
+	conv, err := Dialect{}.Converter(datasync.Column{Name: "c", DatabaseType: "DATETIME"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := conv([]byte("2026-01-02 03:04:05")); err == nil {
 		t.Error("DATETIME as bytes (no parseTime) gave no error")
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
@@ -308,14 +309,31 @@ func TestOpenDBSession(t *testing.T) {
 	}
 }
 
+// The server quotes the user name back, which is the password here too:
+// the error must hide it, though the driver's error holds it.
 func TestOpenSourceHidesPassword(t *testing.T) {
 	t.Parallel()
-	_, err := OpenSource(context.Background(), "syncd:s3cr3t-pw@tcp(127.0.0.1:1)/x?timeout=1s", srcTable("x", "id", "ts"))
-	if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
-		t.Errorf("error %v: want an error without the password", err)
+	_, err := OpenSource(context.Background(), "s3cr3t-pw:s3cr3t-pw@tcp(127.0.0.1:3306)/x?timeout=5s", srcTable("x", "id", "ts"))
+	var me *gomysql.MySQLError
+	if !errors.As(err, &me) || !strings.Contains(me.Error(), "s3cr3t-pw") || strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Errorf("error %v: want access denied, without the password the server quoted", err)
 	}
 	_, err = OpenDB("syncd:s3cr3t-pw@tcp(127.0.0.1:1/x")
 	if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
 		t.Errorf("error %v: want an error without the password", err)
+	}
+
+	// After the login: a missing table named like the password stands for
+	// any later error that quotes it.
+	name, dsn := synctest.MariaDB(t)
+	admin := synctest.Open(t, "mysql", dsn)
+	user := synctest.UniqueName("pw_")
+	synctest.Exec(t, admin, "CREATE USER '"+user+"'@'%' IDENTIFIED BY '"+user+"'", "GRANT ALL ON `"+name+"`.* TO '"+user+"'@'%'")
+	t.Cleanup(func() { synctest.Exec(t, admin, "DROP USER IF EXISTS '"+user+"'@'%'") })
+	tbl := srcTable(user, "id", "ts")
+	tbl.Name = "items"
+	_, err = OpenSource(context.Background(), user+":"+user+"@tcp(127.0.0.1:3306)/"+name, tbl)
+	if !errors.As(err, &me) || !strings.Contains(me.Error(), user) || strings.Contains(err.Error(), user) {
+		t.Errorf("error %v: want the missing table, without the password it is named like", err)
 	}
 }

@@ -184,7 +184,7 @@ func mergeSQL(table, stage string, cols []string, key []int, syn upsertSyntax) s
 	if syn == syntaxAlias {
 		sel = "SELECT * FROM (" + sel + ") AS syncd_new"
 	}
-	return "INSERT INTO " + table + " (" + list + ") " + sel + onDuplicate(cols, key, syn)
+	return "INSERT INTO " + table + " (" + list + ") " + sel + onDuplicate(table, cols, key, syn)
 }
 
 // encodeRows renders rows in LOAD DATA's text format: tab between fields,

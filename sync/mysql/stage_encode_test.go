@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,11 @@ func TestMergeSQL(t *testing.T) {
 		"ON DUPLICATE KEY UPDATE `k2` = syncd_new.`k2`, `name` = syncd_new.`name`"
 	if got != want {
 		t.Fatalf("MySQL 8 merge:\n got %s\nwant %s", got, want)
+	}
+	// Every column in the key: the no-op names the target, not the stage.
+	got = mergeSQL("`db`.`t`", "`db`.`syncd_stage_t`", cols[:2], []int{0, 1}, syntaxValues)
+	if want := " ON DUPLICATE KEY UPDATE `db`.`t`.`id` = `db`.`t`.`id`"; !strings.HasSuffix(got, want) {
+		t.Fatalf("key-only merge: %s, want it to end in %s", got, want)
 	}
 	if got := stageName(tables.Ident{Parts: []string{"db", "t"}}); got != "`db`.`syncd_stage_t`" {
 		t.Fatalf("stage of db.t: %s", got)

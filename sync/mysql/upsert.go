@@ -61,13 +61,17 @@ func upsertSQL(table string, cols []string, key []int, n int, syn upsertSyntax) 
 	if syn == syntaxAlias {
 		b.WriteString(" AS syncd_new")
 	}
-	b.WriteString(onDuplicate(cols, key, syn))
+	b.WriteString(onDuplicate(table, cols, key, syn))
 	return b.String()
 }
 
 // onDuplicate returns the ON DUPLICATE KEY UPDATE clause that sets every
-// non-key column to the value the row would have inserted.
-func onDuplicate(cols []string, key []int, syn upsertSyntax) string {
+// non-key column to the value the row would have inserted. When every
+// column is in the key, the first key column of table is set to itself:
+// a no-op that keeps the statement valid. It is qualified with the table,
+// since after INSERT ... SELECT a bare name is ambiguous between the
+// target and the stage (MariaDB error 1052).
+func onDuplicate(table string, cols []string, key []int, syn upsertSyntax) string {
 	isKey := make(map[int]bool, len(key))
 	for _, k := range key {
 		isKey[k] = true
@@ -79,7 +83,8 @@ func onDuplicate(cols []string, key []int, syn upsertSyntax) string {
 		}
 	}
 	if len(sets) == 0 {
-		sets = []string{cols[key[0]] + " = " + cols[key[0]]}
+		own := table + "." + cols[key[0]]
+		sets = []string{own + " = " + own}
 	}
 	return " ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
 }

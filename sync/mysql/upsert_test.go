@@ -40,7 +40,7 @@ func TestUpsertSQL(t *testing.T) {
 	}
 	// Every column in the key: still a valid statement that changes nothing.
 	got = upsertSQL("`t`", cols[:2], []int{0, 1}, 1, syntaxValues)
-	if !strings.HasSuffix(got, "ON DUPLICATE KEY UPDATE `id` = `id`") {
+	if !strings.HasSuffix(got, "ON DUPLICATE KEY UPDATE `t`.`id` = `t`.`id`") {
 		t.Fatalf("key-only upsert: %s", got)
 	}
 }
