@@ -103,3 +103,17 @@ func TestRenderChart(t *testing.T) {
 		t.Errorf("3000 runs in 300 px: %d bars; want one per slice of time, labelled so", n)
 	}
 }
+
+// Without script the pages reload every 10 s (and only then: with
+// script they follow the event stream instead).
+func TestPagesReloadWithoutScript(t *testing.T) {
+	for name, data := range map[string]any{"status.html": pageData{Monitor: "/monitor/"}, "table.html": historyData{Monitor: "/monitor/"}} {
+		var b strings.Builder
+		must(t, pageTemplate.ExecuteTemplate(&b, name, data))
+		page := b.String()
+		if !strings.Contains(page, `<noscript><meta http-equiv="refresh" content="10"></noscript>`) || strings.Count(page, `http-equiv="refresh"`) != 1 ||
+			!strings.Contains(page, `<script src="/live.js" defer></script>`) {
+			t.Errorf("%s: want a reload inside <noscript> only, and live.js:\n%s", name, page)
+		}
+	}
+}
