@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,11 +103,7 @@ func drawLag(s *strings.Builder, d chartData, b chartBox) {
 // when the runs are too many for the width; failed runs as red marks.
 func drawRows(s *strings.Builder, d chartData, b chartBox) {
 	bars, per := rowBars(d, b)
-	var top int64
-	for _, r := range bars {
-		top = max(top, r.rows)
-	}
-	top = niceInt(top)
+	top := rowScale(bars)
 	label := "rows read per run"
 	if per > 0 {
 		label = "rows read per " + axisDuration(per)
@@ -114,9 +111,15 @@ func drawRows(s *strings.Builder, d chartData, b chartBox) {
 	panel(s, b, b.rowTop, b.rowBot, label, groupDigits(top))
 	width := max(1, min(8, (b.right-b.left)/float64(max(len(bars), 1))-1))
 	for _, r := range bars {
-		h := float64(r.rows) / float64(top) * (b.rowBot - b.rowTop)
+		h := float64(min(r.rows, top)) / float64(top) * (b.rowBot - b.rowTop)
+		x := b.x(d, r.at) - width/2
 		fmt.Fprintf(s, `<rect class="rows" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#7aa974"><title>%s</title></rect>`,
-			b.x(d, r.at)-width/2, b.rowBot-h, width, h, html.EscapeString(r.title))
+			x, b.rowBot-h, width, h, html.EscapeString(r.title))
+		if r.rows > top {
+			// Cut at the scale of the others, marked so, the count in the tooltip.
+			fmt.Fprintf(s, `<rect class="cut" x="%.1f" y="%.1f" width="%.1f" height="3" fill="#2e5e2a"><title>%s (cut)</title></rect>`,
+				x, b.rowTop-3, width, html.EscapeString(r.title))
+		}
 	}
 	for _, r := range d.Runs {
 		if r.Status == mysql.StatusFailed {
@@ -124,6 +127,25 @@ func drawRows(s *strings.Builder, d chartData, b chartBox) {
 				b.x(d, r.Started)-1.5, b.rowBot+1, html.EscapeString(fmt.Sprintf("run %d failed: %s", r.ID, r.Error)))
 		}
 	}
+}
+
+// rowScale is the top of the rows panel: the largest bar, unless a few
+// bars (an initial load, a full re-sync) dwarf the rest; those are cut
+// at a scale that shows the others.
+func rowScale(bars []bar) int64 {
+	if len(bars) == 0 {
+		return 1
+	}
+	n := make([]int64, len(bars))
+	for i, r := range bars {
+		n[i] = r.rows
+	}
+	slices.Sort(n)
+	top, p90 := n[len(n)-1], n[(len(n)-1)*9/10]
+	if p90 > 0 && top > 4*p90 {
+		return niceInt(p90 * 2)
+	}
+	return niceInt(top)
 }
 
 // panel draws a panel's frame, its name and the value of its top line.
@@ -135,19 +157,21 @@ func panel(s *strings.Builder, b chartBox, top, bot float64, name, topLabel stri
 	fmt.Fprintf(s, `<text x="%.1f" y="%.1f" text-anchor="end">0</text>`, b.left-4, bot)
 }
 
-// drawTimeAxis labels the time axis in time before now.
+// drawTimeAxis labels the time axis in time before now, at a round step.
 func drawTimeAxis(s *strings.Builder, d chartData, b chartBox) {
 	span := d.Now.Sub(d.From)
-	for i := 0; i <= 4; i++ {
-		ago := span * time.Duration(4-i) / 4
-		text, anchor := "-"+axisDuration(ago), "middle"
-		switch i {
-		case 0:
-			anchor = "start"
-		case 4:
-			text, anchor = "now", "end"
+	step := niceDuration(span / 6)
+	fmt.Fprintf(s, `<text x="%.1f" y="%d" text-anchor="end">now</text>`, b.right, b.h-3)
+	for ago := step; ago <= span; ago += step {
+		x, anchor := b.x(d, d.Now.Add(-ago)), "middle"
+		if x-b.left < 14 {
+			if x-b.left > 0.5 { // no room for a label centred there
+				break
+			}
+			anchor = "start" // the plot's left edge
 		}
-		fmt.Fprintf(s, `<text x="%.1f" y="%d" text-anchor="%s">%s</text>`, b.x(d, d.Now.Add(-ago)), b.h-3, anchor, text)
+		fmt.Fprintf(s, `<line class="axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, x, b.rowBot, x, b.rowBot+3)
+		fmt.Fprintf(s, `<text x="%.1f" y="%d" text-anchor="%s">-%s</text>`, x, b.h-3, anchor, axisDuration(ago))
 	}
 }
 
@@ -169,7 +193,7 @@ func rowBars(d chartData, b chartBox) ([]bar, time.Duration) {
 		}
 		return out, 0
 	}
-	per := (d.Now.Sub(d.From) / time.Duration(slots)).Round(time.Second)
+	per := niceDuration(d.Now.Sub(d.From) / time.Duration(slots))
 	sums := map[int64]int64{}
 	for _, r := range d.Runs {
 		sums[int64(r.Started.Sub(d.From)/per)] += r.Read

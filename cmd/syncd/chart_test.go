@@ -93,6 +93,15 @@ func TestRenderChart(t *testing.T) {
 	if n := strings.Count(svg, `class="rows"`); n != 3 {
 		t.Errorf("%d bars, want one per run", n)
 	}
+	// An initial load dwarfs the runs after it: cut, marked, at a scale
+	// that shows the others.
+	d.Runs = nil
+	for i, n := range []int64{5000, 10, 12, 9, 11, 8, 10, 12, 9, 11, 8} {
+		d.Runs = append(d.Runs, run(int64(i), mysql.StatusOK, t0, i*60, i*60+1, n))
+	}
+	if svg := renderChart(d, largeChart); strings.Count(svg, `class="cut"`) != 1 || !strings.Contains(svg, ">50<") {
+		t.Errorf("an initial load of 5,000 rows among runs of about 10: want it cut, the scale 50:\n%s", svg)
+	}
 	var many []mysql.RunRow
 	for i := range 3000 {
 		many = append(many, run(int64(i), mysql.StatusOK, t0, i, i+1, 2))
