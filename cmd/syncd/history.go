@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/syncd/syncd/queue"
@@ -168,6 +170,16 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// backTo is the page of this server a form was sent from, when it is a
+// table's run history; "/" (the status page) otherwise.
+func backTo(r *http.Request) string {
+	u, err := url.Parse(r.Referer())
+	if err != nil || u.Host != r.Host || !strings.HasPrefix(u.Path, "/tables/") {
+		return "/"
+	}
+	return u.Path
 }
 
 // rowData is one table's rows on the status page.

@@ -77,6 +77,11 @@ func TestRunHistoryPageInChromium(t *testing.T) {
 		t.Errorf("chart: %v; want lag and rows panels labelled, a lag line, a bar per run, the failure marked, 760 px wide", chart)
 	}
 	screenshot(t, ctx, "table-page.png")
+	// Its buttons bring the browser back to it.
+	err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#table-items button[name=pause]")), chromedp.WaitVisible(chromedp.CSS("#table-items .state .paused")))
+	if loc := js[string](t, ctx, `location.pathname`); err != nil || loc != "/tables/items" || !w.paused() {
+		t.Errorf("pause on the run history: %v, now at %s, paused in syncd_state: %v; want paused, still on /tables/items", err, loc, w.paused())
+	}
 }
 
 // While a run moves, the status page follows it live through the event
