@@ -124,7 +124,7 @@ func (w *web) action(do tableAction) http.HandlerFunc {
 			return
 		}
 		if r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
-			http.Redirect(rw, r, "/", http.StatusSeeOther)
+			http.Redirect(rw, r, backTo(r), http.StatusSeeOther)
 			return
 		}
 		writeJSON(rw, http.StatusOK, res)

@@ -20,10 +20,12 @@ const repoRoot = "../.."
 
 // loadCompose loads docker-compose.yml as Docker Compose itself does
 // (compose-go: interpolation, normalization, the consistency checks).
-func loadCompose(t *testing.T) *types.Project {
+// env is the environment of the shell running docker compose, as
+// KEY=VALUE.
+func loadCompose(t *testing.T, env ...string) *types.Project {
 	t.Helper()
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(repoRoot, "docker-compose.yml")},
-		cli.WithWorkingDirectory(repoRoot), cli.WithName("syncd"), cli.WithDiscardEnvFile)
+		cli.WithWorkingDirectory(repoRoot), cli.WithName("syncd"), cli.WithDiscardEnvFile, cli.WithEnv(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestComposeServices(t *testing.T) {
 
 func TestComposePorts(t *testing.T) {
 	p := loadCompose(t)
-	want := map[string]string{"mssql": "127.0.0.1:1433->1433", "mysql": "127.0.0.1:3307->3306", "redis": "127.0.0.1:6380->6379", "syncd": ":8080->8080"}
+	want := map[string]string{"mssql": "127.0.0.1:1433->1433", "mysql": "127.0.0.1:3307->3306", "redis": "127.0.0.1:6380->6379", "syncd": "127.0.0.1:8080->8080"}
 	for name, port := range want {
 		var got []string
 		for _, pc := range service(t, p, name).Ports {
@@ -105,6 +107,38 @@ func TestComposePorts(t *testing.T) {
 // and validate with the environment compose gives it.
 func TestComposeSyncdConfig(t *testing.T) {
 	p := loadCompose(t)
+	cfg := composeSyncdConfig(t, p)
+	if cfg.Redis.Addr != "redis:6379" || cfg.HTTP.Listen != "0.0.0.0:8080" {
+		t.Errorf("redis %q, http %q: want the compose services", cfg.Redis.Addr, cfg.HTTP.Listen)
+	}
+	ts, err := tables.LoadTables(cfg.TablesDir, cfg)
+	if err != nil || len(ts) != 3 {
+		t.Fatalf("the mounted tables: %d loaded, %v", len(ts), err)
+	}
+	for _, tb := range ts {
+		if cfg.Connections[tb.Source.Connection].Driver != tables.DriverSQLServer || !tb.Target.Create {
+			t.Errorf("%s: not a SQL Server table created by syncd", tb.Name)
+		}
+	}
+}
+
+// The quick start's web UI is read-only unless whoever starts compose
+// turns the buttons on, and then they come with basic auth.
+func TestComposeHTTPReadOnlyByDefault(t *testing.T) {
+	cfg := composeSyncdConfig(t, loadCompose(t))
+	if !cfg.HTTP.ReadOnly || cfg.HTTP.Username != "" {
+		t.Errorf("by default http.read_only %v, username %q; want read-only (no buttons in /monitor, POSTs refused)", cfg.HTTP.ReadOnly, cfg.HTTP.Username)
+	}
+	cfg = composeSyncdConfig(t, loadCompose(t, "SYNCD_HTTP_READ_ONLY=false", "SYNCD_HTTP_USERNAME=admin", "SYNCD_HTTP_PASSWORD=pw"))
+	if cfg.HTTP.ReadOnly || cfg.HTTP.Username != "admin" || cfg.HTTP.Password != "pw" {
+		t.Errorf("with the buttons asked for: read_only %v, username %q, password %q", cfg.HTTP.ReadOnly, cfg.HTTP.Username, cfg.HTTP.Password)
+	}
+}
+
+// composeSyncdConfig loads the syncd.yaml compose mounts, with the
+// environment compose gives syncd.
+func composeSyncdConfig(t *testing.T, p *types.Project) *tables.Config {
+	t.Helper()
 	s := service(t, p, "syncd")
 	if s.Build == nil || s.Build.Dockerfile != "Dockerfile" {
 		t.Errorf("syncd is not built from the Dockerfile: %+v", s.Build)
@@ -133,18 +167,7 @@ func TestComposeSyncdConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the mounted syncd.yaml: %v", err)
 	}
-	if cfg.Redis.Addr != "redis:6379" || cfg.HTTP.Listen != "0.0.0.0:8080" {
-		t.Errorf("redis %q, http %q: want the compose services", cfg.Redis.Addr, cfg.HTTP.Listen)
-	}
-	ts, err := tables.LoadTables(cfg.TablesDir, cfg)
-	if err != nil || len(ts) != 3 {
-		t.Fatalf("the mounted tables: %d loaded, %v", len(ts), err)
-	}
-	for _, tb := range ts {
-		if cfg.Connections[tb.Source.Connection].Driver != tables.DriverSQLServer || !tb.Target.Create {
-			t.Errorf("%s: not a SQL Server table created by syncd", tb.Name)
-		}
-	}
+	return cfg
 }
 
 // The SQL Server helpers mount the demo scripts they run.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynqmon"
@@ -31,6 +32,14 @@ type web struct {
 	enq     *queue.Enqueuer
 	status  *queue.StatusReader
 	metrics *metrics
+	// totals are the row counts of running syncs, for the live estimate.
+	totals runTotals
+	// ctx ends with Close; done closes when the server shuts down, which
+	// ends the event streams.
+	ctx      context.Context
+	stop     context.CancelFunc
+	done     chan struct{}
+	doneOnce sync.Once
 }
 
 // newWeb returns the HTTP side of a worker whose handler reports to m.
@@ -42,13 +51,21 @@ func newWeb(cfg *tables.Config, pools *connect.Pools, cat *queue.Catalog, m *met
 		mon:     asynqmon.New(asynqmon.Options{RootPath: monitorPath, RedisConnOpt: opt, ReadOnly: cfg.HTTP.ReadOnly}),
 		enq:     queue.NewEnqueuer(opt),
 		metrics: m,
+		done:    make(chan struct{}),
 	}
+	w.ctx, w.stop = context.WithCancel(context.Background())
 	w.status = queue.NewStatusReader(pools, w.enq.Inspector())
 	m.watch(w.enq.Inspector(), func(ctx context.Context) []queue.TableStatus { return w.status.Read(ctx, cat.Tables()) })
 	return w
 }
 
+// endStreams ends the event streams, for the server's shutdown not to
+// wait on them.
+func (w *web) endStreams() { w.doneOnce.Do(func() { close(w.done) }) }
+
 func (w *web) Close() error {
+	w.endStreams()
+	w.stop()
 	w.mon.Close()
 	return errors.Join(w.enq.Close(), w.redis.Close())
 }
@@ -68,6 +85,7 @@ func (w *web) handler() http.Handler {
 	private.HandleFunc("GET /{$}", w.page)
 	private.HandleFunc("GET /metrics", w.serveMetrics)
 	w.api(private)
+	w.pages(private)
 	// Basic auth rides along with every request a browser sends, from
 	// any site; this refuses cross-site POSTs (pause, enqueue, and the
 	// monitor's buttons) while curl and same-page forms pass.

@@ -318,6 +318,11 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, `id="table-items"`) || strings.Contains(body, "<button") {
 		t.Errorf("status page with read_only: %d; want 200, the table, no buttons\n%s", code, body)
 	}
+	for _, path := range []string{"/tables/items", "/tables/items/row"} {
+		if code, body := get(t, srv.URL+path); code != http.StatusOK || !strings.Contains(body, `id="table-items"`) || strings.Contains(body, "<button") {
+			t.Errorf("%s with read_only: %d; want 200, the table, no buttons\n%s", path, code, body)
+		}
+	}
 	var n int
 	must(t, tgt.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = 'syncd_state' AND TABLE_SCHEMA = DATABASE()").Scan(&n))
 	if n != 0 {

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/mysql"
 )
 
-// pageFiles are the status page's template and style, in the binary: no
-// build step, nothing to serve from disk.
+// pageFiles are the pages' templates, style and script, in the binary:
+// no build step, nothing to serve from disk.
 //
-//go:embed web/status.html
+//go:embed web/*.html web/live.js
 var pageFiles embed.FS
 
 var pageTemplate = template.Must(template.New("status.html").Funcs(template.FuncMap{
@@ -23,7 +24,10 @@ var pageTemplate = template.Must(template.New("status.html").Funcs(template.Func
 	"percent":  percent,
 	"dash":     orDash,
 	"taskText": taskText,
-}).ParseFS(pageFiles, "web/status.html"))
+	"row":      func(s queue.TableStatus, readOnly bool) rowData { return rowData{s, readOnly} },
+	"utc":      func(t time.Time) string { return t.UTC().Format(time.DateTime) },
+	"took":     tookText,
+}).ParseFS(pageFiles, "web/*.html"))
 
 // pageData is what the status page shows.
 type pageData struct {
@@ -40,11 +44,19 @@ func (w *web) page(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
 	data := pageData{Tables: w.status.Read(ctx, w.cat.Tables()), ReadOnly: w.cfg.HTTP.ReadOnly, Monitor: monitorPath + "/", Now: time.Now()}
-	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pageTemplate.Execute(rw, data); err != nil {
-		// Headers are out: all that is left is to end the page visibly.
-		_, _ = rw.Write([]byte("<p>status page: " + template.HTMLEscapeString(err.Error()) + "</p>"))
+	renderPage(rw, "status.html", data)
+}
+
+// tookText is how long a run took, or has been running.
+func tookText(r mysql.RunRow) string {
+	if r.Ended == nil {
+		return shortDuration(time.Since(r.Started)) + "…"
 	}
+	d := r.Ended.Sub(r.Started)
+	if d < 10*time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return shortDuration(d)
 }
 
 // percent is the share of a running initial load done, 0 to 100.

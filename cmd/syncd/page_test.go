@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +23,9 @@ import (
 // chromiumInstall is how Debian gets the browser the page test drives.
 const chromiumInstall = "apt-get update && apt-get install -y chromium"
 
-// chromium returns the path of a Chromium to drive: missing, it fails
-// the test under CI (with the command that installs it) and skips it
-// elsewhere.
+// chromium returns the path of a Chromium to drive. Missing, it fails
+// the test where a browser is required (browserRequired) and skips it
+// elsewhere, with the command that installs it.
 func chromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -31,12 +33,21 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	msg := "chromium is not installed; install it with: " + chromiumInstall
-	if os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_SERVERS") != "" {
-		t.Fatal(msg)
+	msg := "chromium is not installed, so the status page is not checked in a browser; install it with: " + chromiumInstall
+	if browserRequired() {
+		t.Fatal(msg + " (CI installs it with .ci/browser)")
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// browserRequired says whether a missing Chromium fails the browser
+// tests: under CI (CI set, .ci/run installs it) or when
+// SYNCD_TEST_REQUIRE_BROWSER is set. SYNCD_TEST_REQUIRE_SERVERS, which
+// make test always sets, does not: a developer without a browser still
+// runs make test through.
+func browserRequired() bool {
+	return os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_BROWSER") != ""
 }
 
 // browse starts a headless Chromium that sends the worker's credentials
@@ -150,5 +161,51 @@ func TestPageProgressBar(t *testing.T) {
 	}
 	if page := render(queue.TableStatus{Name: "idle"}); strings.Contains(page, "<progress") {
 		t.Fatalf("no task, yet a progress bar:\n%s", page)
+	}
+}
+
+// make test skips the browser tests on a machine without Chromium:
+// SYNCD_TEST_REQUIRE_SERVERS, which it always sets, does not require a
+// browser; CI does.
+func TestBrowserRequiredOnlyUnderCI(t *testing.T) {
+	t.Setenv("CI", "")
+	t.Setenv("SYNCD_TEST_REQUIRE_BROWSER", "")
+	t.Setenv("SYNCD_TEST_REQUIRE_SERVERS", "1")
+	if browserRequired() {
+		t.Error("make test on a developer's machine: a missing chromium fails the tests; want a skip")
+	}
+	t.Setenv("CI", "true")
+	if !browserRequired() {
+		t.Error("under CI a missing chromium skips the tests; want a failure")
+	}
+}
+
+// Neither make run nor make test installs a browser: not in their
+// recipes, not in the .ci scripts they call. CI installs it (.ci/browser,
+// from .ci/run, before make test).
+func TestMakeInstallsNoBrowser(t *testing.T) {
+	out, err := exec.Command("make", "-n", "-C", repoRoot, "run", "test").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n run test: %v\n%s", err, out)
+	}
+	quoted := regexp.MustCompile(`"[^"]*"|'[^']*'`)
+	for _, line := range strings.Split(string(out), "\n") {
+		if l := quoted.ReplaceAllString(line, ""); strings.Contains(l, "chromium") && strings.Contains(l, "apt") {
+			t.Errorf("make run or make test installs chromium: %s", line)
+		}
+	}
+	for _, script := range regexp.MustCompile(`\.ci/[\w-]+`).FindAllString(string(out), -1) {
+		b, err := os.ReadFile(filepath.Join(repoRoot, script))
+		must(t, err)
+		for _, line := range strings.Split(string(b), "\n") {
+			if l := strings.TrimSpace(quoted.ReplaceAllString(line, "")); !strings.HasPrefix(l, "#") && strings.Contains(l, "chromium") {
+				t.Errorf("%s, called by make run or make test, handles chromium: %s", script, line)
+			}
+		}
+	}
+	ci, err := os.ReadFile(filepath.Join(repoRoot, ".ci/run"))
+	must(t, err)
+	if i, j := strings.Index(string(ci), "\n.ci/browser"), strings.Index(string(ci), "\nmake test"); i < 0 || j < i {
+		t.Errorf(".ci/run does not install the browser (.ci/browser) before make test:\n%s", ci)
 	}
 }

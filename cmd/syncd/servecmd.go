@@ -141,6 +141,7 @@ func (a *app) serveHTTP(pools *connect.Pools, cat *queue.Catalog, m *metrics) (f
 	}
 	w := newWeb(a.cfg, pools, cat, m)
 	hs := &http.Server{Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(w.endStreams)
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error().Err(err).Msg("http server stopped")

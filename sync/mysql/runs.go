@@ -111,7 +111,11 @@ type RunFilter struct {
 	Table   string
 	AfterID int64 // only runs with a larger id
 	Failed  bool  // only failed runs
-	Limit   int   // 0: 100
+	// Since keeps only runs started at or after it, when set. The scan
+	// still walks the (table_name, id) index newest first and stops at
+	// Limit.
+	Since time.Time
+	Limit int // 0: 100
 }
 
 // ListRuns returns the runs of f.Table that f selects, newest first; none
@@ -123,6 +127,10 @@ func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 	if f.Failed {
 		q += " AND status = ?"
 		args = append(args, StatusFailed)
+	}
+	if !f.Since.IsZero() {
+		q += " AND started_at >= ?"
+		args = append(args, f.Since.UTC())
 	}
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, cmp.Or(f.Limit, 100))
@@ -179,4 +187,25 @@ func LastSuccess(ctx context.Context, db *sql.DB, table string) (ended time.Time
 		return ended, false, fmt.Errorf("read syncd_runs: %w", err)
 	}
 	return t.Time, t.Valid, nil
+}
+
+// LastSuccessBefore returns the table's newest successful run started
+// before t; ok is false when none did. It walks the (table_name, id)
+// index newest first and stops at the first match.
+func LastSuccessBefore(ctx context.Context, db *sql.DB, table string, t time.Time) (r RunRow, ok bool, err error) {
+	var ended sql.NullTime
+	err = db.QueryRowContext(ctx, "SELECT id, started_at, ended_at, rows_read FROM syncd_runs "+
+		"WHERE table_name = ? AND status = ? AND started_at < ? ORDER BY id DESC LIMIT 1",
+		table, StatusOK, t.UTC()).Scan(&r.ID, &r.Started, &ended, &r.Read)
+	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("read syncd_runs of %s: %w", table, err)
+	}
+	if ended.Valid {
+		r.Ended = &ended.Time
+	}
+	r.Table, r.Status = table, StatusOK
+	return r, true, nil
 }
