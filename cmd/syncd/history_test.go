@@ -28,7 +28,10 @@ func js[T any](t *testing.T, ctx context.Context, expr string) T {
 func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[any](expr, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		shows, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('table-items')||document.body).innerText`))
+		shows, showErr := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('table-items')||document.body).innerText`))
+		if showErr != nil {
+			shows = "(could not read the page: " + showErr.Error() + ")"
+		}
 		t.Fatalf("%s: %v; the page shows:\n%s", what, err, shows)
 	}
 }
@@ -48,7 +51,9 @@ func TestRunHistoryPageInChromium(t *testing.T) {
 	w.enqueue()
 	var failed int
 	synctest.Eventually(t, "a failed run in syncd_runs", func() (bool, string) {
-		_ = w.tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE status = 'failed' AND error LIKE '%name%'").Scan(&failed)
+		if err := w.tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE status = 'failed' AND error LIKE '%name%'").Scan(&failed); err != nil {
+			return false, err.Error()
+		}
 		return failed > 0, w.runLog.String()
 	})
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
@@ -141,7 +146,8 @@ func TestHistoryPagesAuthAndStream(t *testing.T) {
 	w.enqueue()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.base+"/api/events?table=items", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.base+"/api/events?table=items", nil)
+	must(t, err)
 	req.SetBasicAuth(opsUser, opsPassword)
 	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
