@@ -85,7 +85,8 @@ func TestSyncCommandEndToEnd(t *testing.T) {
 		t.Fatalf("target has %d rows and last key %s, want 10 and row 10", n, cursor)
 	}
 
-	if out, code := runCLI("-c", cfg, "verify", "items"); code != 0 || !strings.Contains(out, "items: equal: source 10 rows, target 10 rows") {
+	if out, code := runCLI("-c", cfg, "verify", "--all"); code != 0 || !strings.Contains(out, "items: equal: compared src:items with tgt:items in ") ||
+		!strings.Contains(out, "source 10 rows, target 10 rows") {
 		t.Fatalf("verify after sync: exit %d\n%s", code, out)
 	}
 	synctest.Exec(t, tgt, "DELETE FROM items WHERE id = 3")
