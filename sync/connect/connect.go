@@ -100,13 +100,18 @@ type Job struct {
 	Source  *datasync.SQLSource
 	Target  *mysql.Target
 	Mapping datasync.Mapping
+	// Created is true when Open created the target table (target.create).
+	Created bool
 }
 
 // Open prepares a run of t: it opens (or reuses) both connections, learns
 // the source's columns, creates the target table when target.create asks
-// for it and it is missing, and builds the mapping and the target.
+// for it and it is missing, refuses a target whose keys do not fit the
+// mapping (an error matching datasync.ErrDeclaration), and builds the
+// mapping and the target.
 func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
-	if _, err := createTarget(ctx, p, t); err != nil {
+	created, err := createTarget(ctx, p, t)
+	if err != nil {
 		return nil, err
 	}
 	src, err := OpenSource(ctx, p, t)
@@ -117,11 +122,32 @@ func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := targetKeys(ctx, p, t, m); err != nil {
+		return nil, err
+	}
 	tgt, err := OpenTarget(ctx, p, t, m)
 	if err != nil {
 		return nil, err
 	}
-	return &Job{Table: t, Source: src, Target: tgt, Mapping: m}, nil
+	return &Job{Table: t, Source: src, Target: tgt, Mapping: m, Created: created}, nil
+}
+
+// targetKeys refuses a target table whose primary key is not the mapped
+// key, or that has another UNIQUE key: the rules check --connect applies.
+// A missing table is left to the write, which names it.
+func targetKeys(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) error {
+	db, id, err := targetDB(ctx, p, t)
+	if err != nil {
+		return err
+	}
+	info, err := mysql.Describe(ctx, db, id)
+	if err != nil {
+		return fmt.Errorf("%s: describe target %s: %w", t.Name, t.Target.Table, err)
+	}
+	if len(info.Columns) == 0 {
+		return nil
+	}
+	return datasync.CheckTargetKeys(t, m, info)
 }
 
 // OpenSource opens the source of t.
