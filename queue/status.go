@@ -20,7 +20,9 @@ import (
 // TableStatus is where one declared table stands: what syncd status,
 // /api/tables, the status page and the gauges of /metrics show.
 type TableStatus struct {
-	Name     string `json:"name"`
+	Name string `json:"name"`
+	// File is the declaration's file.
+	File     string `json:"file,omitempty"`
 	Schedule string `json:"schedule"`
 	Queue    string `json:"queue"`
 	Paused   bool   `json:"paused"`
@@ -53,12 +55,25 @@ type TableStatus struct {
 	// Total is how many rows a running initial load reads in all, when
 	// they were counted; 0 when unknown.
 	Total int64 `json:"total,omitempty"`
+	// LastError is the table's newest error not followed by a success,
+	// and LastErrorAt when it happened: a failed run (one that never
+	// started included: a wrong password, a missing column), the task's
+	// last failure in the queue, or a declaration file that does not load.
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
 	// Problems say what could not be read; the rest of the status stands.
 	Problems []string `json:"problems,omitempty"`
 }
 
 func (s *TableStatus) problem(what string, err error) {
 	s.Problems = append(s.Problems, what+": "+err.Error())
+}
+
+// lastError keeps msg as the last error unless a newer one is known.
+func (s *TableStatus) lastError(msg string, at time.Time) {
+	if s.LastErrorAt == nil || at.After(*s.LastErrorAt) {
+		s.LastError, s.LastErrorAt = msg, &at
+	}
 }
 
 // StatusReader reads table statuses from the targets, the sources and
@@ -121,6 +136,9 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 		st.problem("run log", err)
 	} else if len(runs) > 0 {
 		st.LastRun = &runs[0]
+		if r := runs[0]; r.Status == mysql.StatusFailed && r.Ended != nil {
+			st.lastError(r.Error, *r.Ended)
+		}
 	}
 	if _, n, err := mysql.ListRejects(ctx, db, t.Name, 0); err != nil {
 		st.problem("rejects", err)
@@ -151,6 +169,9 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 		return
 	}
 	st.Task, st.TaskError = stateName(info.State), info.LastErr
+	if info.LastErr != "" && (info.State == asynq.TaskStateRetry || info.State == asynq.TaskStateArchived) {
+		st.lastError(info.LastErr, info.LastFailedAt)
+	}
 	// A task waiting for its retry still holds the last attempt's result.
 	if info.State == asynq.TaskStateActive && len(info.Result) > 0 {
 		var p Progress

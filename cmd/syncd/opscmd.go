@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -34,15 +35,20 @@ the last run and the age of the last successful one, rows rejected, the
 next scheduled run, and whether a task of the table is queued or running
 now with its progress. --json prints the same as /api/tables.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, ts, err := loadTables(g, args, len(args) == 0)
+			a, err := load(g)
 			if err != nil {
+				return err
+			}
+			declared, broken := a.splitBroken(args)
+			ts, err := a.find(declared, len(args) == 0)
+			if err != nil && (len(declared) > 0 || len(broken) == 0) {
 				return err
 			}
 			pools, enq, closeAll := a.open()
 			defer closeAll()
 			ctx, cancel := context.WithTimeout(cmd.Context(), statusTimeout)
 			defer cancel()
-			sts := queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts)
+			sts := queue.WithBroken(queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts), broken)
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), sts)
 			}
@@ -62,6 +68,22 @@ func loadTables(g *globals, names []string, all bool) (*app, []tables.Table, err
 	}
 	ts, err := a.find(names, all)
 	return a, ts, err
+}
+
+// splitBroken divides table names into those of broken declaration files
+// and the others; with no names, every broken file is returned.
+func (a *app) splitBroken(names []string) (declared []string, broken []queue.BrokenFile) {
+	if len(names) == 0 {
+		return nil, a.brokenFiles
+	}
+	for _, n := range names {
+		if b, ok := a.brokenFile(n); ok {
+			broken = append(broken, b)
+		} else {
+			declared = append(declared, n)
+		}
+	}
+	return declared, broken
 }
 
 // open returns the database pools and the queue client of a, and the
@@ -89,6 +111,9 @@ func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 			secondsText(s.LagSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
 		for _, p := range s.Problems {
 			problems = append(problems, s.Name+": "+p)
+		}
+		if s.LastError != "" {
+			problems = append(problems, s.Name+": last error "+agoText(s.LastErrorAt, now)+": "+strings.Join(strings.Fields(s.LastError), " "))
 		}
 	}
 	if err := tw.Flush(); err != nil {

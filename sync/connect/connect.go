@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mssql"
@@ -231,6 +232,18 @@ func columnsOf(infos []datasync.ColumnInfo) []datasync.Column {
 		cols[i] = datasync.Column{Name: c.Name, DatabaseType: c.Type}
 	}
 	return cols
+}
+
+// RecordFailure writes err, which stopped t before a run began, into the
+// run log of t's target as a failed run at when. A target that cannot be
+// reached cannot keep it: the error saying so is returned, and status
+// shows that target's problem instead.
+func RecordFailure(ctx context.Context, p *Pools, t tables.Table, trigger string, when time.Time, err error) error {
+	db, serr := StateDB(ctx, p, t)
+	if serr != nil {
+		return serr
+	}
+	return mysql.RecordFailure(ctx, db, t.Name, trigger, when, err.Error())
 }
 
 // Run runs t once with everything opened from p.

@@ -70,6 +70,20 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 	return nil
 }
 
+// RecordFailure writes a failed run that never started: the error that
+// stopped the table before a run could begin (a source that refuses the
+// login, a column the declaration names and the source lacks, a target
+// with the wrong keys), so that the run log and status show it.
+func RecordFailure(ctx context.Context, db *sql.DB, table, trigger string, at time.Time, errText string) error {
+	_, err := db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at, error) "+
+		"SELECT ?, ?, ?, COALESCE((SELECT version FROM syncd_state WHERE table_name = ?), 0), ?, ?, ?",
+		table, trigger, StatusFailed, table, at.UTC(), at.UTC(), errText)
+	if err != nil {
+		return fmt.Errorf("record failure of %s in syncd_runs: %w", table, err)
+	}
+	return nil
+}
+
 // positionText renders a position for the run log, NULL for none.
 func positionText(p datasync.Position) (sql.NullString, error) {
 	if p.IsZero() {
