@@ -230,11 +230,13 @@ func (r *StatusReader) total(ctx context.Context, src *datasync.SQLSource, table
 }
 
 // nextRun returns when t is next enqueued: the earliest entry of a
-// running scheduler for t, else the next time its schedule fires.
+// running scheduler for t, else the next time its schedule fires. An
+// entry whose time has passed is a scheduler that stopped (its entries
+// outlive it for a while) and is left out.
 func nextRun(t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) *time.Time {
 	var next *time.Time
 	for _, e := range entries {
-		if e.Task == nil || e.Task.Type() != TypeSyncTable || entryQueue(e.Opts) != queueOf(t) {
+		if e.Task == nil || e.Task.Type() != TypeSyncTable || entryQueue(e.Opts) != queueOf(t) || e.Next.Before(now) {
 			continue
 		}
 		if p, err := ParsePayload(e.Task.Payload()); err == nil && p.Table == t.Name && (next == nil || e.Next.Before(*next)) {

@@ -333,6 +333,25 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 	}
 }
 
+// Times never read negative: a tick that is due, or a time from a clock
+// ahead of this one.
+func TestNextAndAgoAreNeverNegative(t *testing.T) {
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	for _, c := range []struct{ got, want string }{
+		{nextText(at(-5*time.Second), now), "due now"},
+		{nextText(at(-400*time.Millisecond), now), "due now"},
+		{nextText(at(300*time.Millisecond), now), "due now"},
+		{nextText(at(5*time.Second), now), "in 5s"},
+		{agoText(at(3*time.Second), now), "0s ago"},
+		{agoText(at(-90*time.Second), now), "1m30s ago"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
 func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0:                              "0s",

@@ -163,18 +163,25 @@ func secondsText(s *float64) string {
 	return shortDuration(time.Duration(*s * float64(time.Second)))
 }
 
+// agoText renders how long ago t was; a t ahead of now (another
+// machine's clock) is "0s ago", never a negative age.
 func agoText(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return shortDuration(now.Sub(*t)) + " ago"
+	return shortDuration(max(now.Sub(*t), 0)) + " ago"
 }
 
+// nextText renders when t comes; a time that has come (a tick being
+// enqueued right now) is "due now", never "in -5s".
 func nextText(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return "in " + shortDuration(t.Sub(now))
+	if d := t.Sub(now).Round(time.Second); d > 0 {
+		return "in " + shortDuration(d)
+	}
+	return "due now"
 }
 
 // shortDuration renders d in its two largest units (45s, 5m30s, 2h5m,
