@@ -29,11 +29,16 @@ type TableStatus struct {
 	// Cursor is the stored position as the run log writes it; empty
 	// before the first row is written (an initial load).
 	Cursor string `json:"cursor"`
-	// LagSeconds is the source's clock minus a time cursor: how far
-	// behind the source the table is. Nil for other cursors, before the
-	// first row, for a paused table (its source is left alone) and when
-	// the source did not answer.
+	// LagSeconds is how far behind its source the table is known to be:
+	// the time since the upper bound of its last successful run (see
+	// Lag). Nil before the first successful run.
 	LagSeconds *float64 `json:"lag_seconds"`
+	// RowAgeSeconds is the source's clock minus a time cursor: the age
+	// of the newest row synced, which grows on a quiet table however
+	// fresh it is. Nil for other cursors, before the first row, for a
+	// paused table (its source is left alone) and when the source did
+	// not answer.
+	RowAgeSeconds *float64 `json:"row_age_seconds"`
 	// LastRun is the newest line of the run log.
 	LastRun *mysql.RunRow `json:"last_run"`
 	// LastSuccess is when the newest successful run ended, and
@@ -145,11 +150,13 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 	} else {
 		st.RowsRejected = n
 	}
-	if ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
+	if started, ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
 		st.problem("run log", err)
 	} else if ok {
 		age := now.Sub(ended).Seconds()
-		st.LastSuccess, st.LastSuccessAgeSeconds = &ended, &age
+		_, timed := state.Position.Cursor.(time.Time)
+		lag := Lag(now, started, t.Settle, timed).Seconds()
+		st.LastSuccess, st.LastSuccessAgeSeconds, st.LagSeconds = &ended, &age, &lag
 	}
 	if !st.Paused {
 		r.source(ctx, &st, t, state.Position)
@@ -181,8 +188,8 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 	}
 }
 
-// source reads what only the source knows: its clock, for the lag of a
-// time cursor, and the rows of a running initial load, for its progress.
+// source reads what only the source knows: its clock, for the row age of
+// a time cursor, and the rows of a running initial load, for its progress.
 func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position) {
 	cur, timed := pos.Cursor.(time.Time)
 	firstLoad := st.Progress != nil && st.LastRun != nil && st.LastRun.ID == st.Progress.RunID && st.LastRun.CursorBefore == ""
@@ -200,8 +207,8 @@ func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Tab
 		if err != nil {
 			st.problem("source", err)
 		} else if now, ok := hi.(time.Time); ok {
-			lag := now.Sub(cur).Seconds()
-			st.LagSeconds = &lag
+			age := now.Sub(cur).Seconds()
+			st.RowAgeSeconds = &age
 		}
 	}
 	if firstLoad {

@@ -178,19 +178,19 @@ func LastRunID(ctx context.Context, db *sql.DB, table string) (int64, error) {
 	return id.Int64, nil
 }
 
-// LastSuccess returns when the table's newest successful run ended; ok is
-// false when none did.
-func LastSuccess(ctx context.Context, db *sql.DB, table string) (ended time.Time, ok bool, err error) {
+// LastSuccess returns when the table's newest successful run started and
+// ended; ok is false when none did.
+func LastSuccess(ctx context.Context, db *sql.DB, table string) (started, ended time.Time, ok bool, err error) {
 	var t sql.NullTime
 	// Newest first along the (table_name, id) index: it stops at the
 	// first ok run instead of reading the table's whole history.
-	err = db.QueryRowContext(ctx, "SELECT ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
-		table, StatusOK).Scan(&t)
+	err = db.QueryRowContext(ctx, "SELECT started_at, ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
+		table, StatusOK).Scan(&started, &t)
 	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
-		return ended, false, nil
+		return started, ended, false, nil
 	}
 	if err != nil {
-		return ended, false, fmt.Errorf("read syncd_runs: %w", err)
+		return started, ended, false, fmt.Errorf("read syncd_runs: %w", err)
 	}
-	return t.Time, t.Valid, nil
+	return started, t.Time, t.Valid, nil
 }
