@@ -2,6 +2,8 @@ package queue_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,4 +110,27 @@ schedule: "@daily"
 	if info.Retried != 0 || !strings.Contains(info.LastErr, "syntax error") {
 		t.Fatalf("task retried %d times, error %q; want the syntax error, not retried", info.Retried, info.LastErr)
 	}
+}
+
+// When a declaration is removed, the scheduler unschedules it and clears
+// its archived task, which nothing else would.
+func TestRemovedDeclarationClearsItsArchivedTask(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items, columns: {id: id, name: no_such_column, qty: qty, updated_at: updated_at}}
+schedule: "@daily"
+`)
+	cat := f.catalog()
+	f.startWorker(cat)
+	f.startScheduler(cat)
+	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	f.archived("items")
+	if err := os.Remove(filepath.Join(f.dir, "tables", "items.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the archived task cleared", func() (bool, string) { return f.taskGone("items") })
 }

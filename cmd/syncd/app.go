@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
@@ -68,9 +69,15 @@ func pick(flag, cfg string) string {
 	return cfg
 }
 
+// durationsWithUnits makes every duration field read as Go writes a
+// duration ("1.503s", "250ms") instead of a bare number of milliseconds.
+// zerolog keeps the setting in a package variable: it is set once.
+var durationsWithUnits sync.Once
+
 // newLogger returns JSON lines, or readable console lines when format is
 // "console", or "auto" and w is a terminal.
 func newLogger(w io.Writer, level, format string) (zerolog.Logger, error) {
+	durationsWithUnits.Do(func() { zerolog.DurationFieldFormat = zerolog.DurationFormatString })
 	lvl, err := zerolog.ParseLevel(strings.ToLower(pick(level, "info")))
 	if err != nil {
 		return zerolog.Nop(), fmt.Errorf("log level %q: allowed: debug, info, warn, error", level)

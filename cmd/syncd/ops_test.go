@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -211,6 +214,7 @@ func TestAPIMetricsAndCLI(t *testing.T) {
 	if !hasPrefix(after, "asynq_") {
 		t.Error("no asynq_ queue metrics in /metrics")
 	}
+	checkShippedMetricNames(t, after)
 
 	code, body = w.call(http.MethodGet, "/api/tables/items/runs", true)
 	if code != http.StatusOK || !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"rows_read":10`) {
@@ -360,6 +364,34 @@ func TestNextAndAgoAreNeverNegative(t *testing.T) {
 	}
 }
 
+// checkShippedMetricNames fails for each syncd_ metric that the shipped
+// alerts, dashboard or operations guide name and /metrics does not
+// export: a renamed metric would leave them silent.
+func checkShippedMetricNames(t *testing.T, scraped map[string]float64) {
+	t.Helper()
+	exported := map[string]bool{}
+	for key := range scraped {
+		name, _, _ := strings.Cut(key, "{")
+		exported[name] = true
+	}
+	re := regexp.MustCompile(`syncd_[a-z_]+`)
+	for _, file := range []string{"../../docs/prometheus-alerts.yaml", "../../docs/grafana-dashboard.json", "../../docs/operations.md"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range re.FindAllString(string(b), -1) {
+			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+			if !exported[base] && !strings.HasSuffix(name, "_") && !notAMetric[name] {
+				t.Errorf("%s names %s, which /metrics does not export", file, name)
+			}
+		}
+	}
+}
+
+// notAMetric are syncd_ names in the docs that are tables, not metrics.
+var notAMetric = map[string]bool{"syncd_state": true, "syncd_runs": true, "syncd_rejects": true}
+
 func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0:                              "0s",
@@ -374,5 +406,48 @@ func TestShortDuration(t *testing.T) {
 		if got := shortDuration(d); got != want {
 			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// syncd runs shows the rejected rows, and a long error under a run
+// neither widens a column nor breaks the alignment of the runs.
+func TestRunsStayAligned(t *testing.T) {
+	ended := time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC)
+	runs := []mysql.RunRow{
+		{ID: 12, Started: ended.Add(-time.Second), Ended: &ended, Trigger: "schedule", Status: "ok", Read: 120, Inserted: 4, Updated: 110, Unchanged: 3, Rejected: 3, CursorAfter: "t:2026-03-01T08:00:00Z [\"i:1\"]"},
+		{ID: 11, Started: ended.Add(-time.Minute), Ended: &ended, Trigger: "schedule", Status: "failed",
+			Error: strings.Repeat("a very long error that goes on ", 8)},
+		{ID: 10, Started: ended.Add(-2 * time.Minute), Ended: &ended, Trigger: "manual", Status: "ok", Read: 5},
+	}
+	var b bytes.Buffer
+	if err := printRuns(&b, runs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	header := lines[0]
+	col := strings.Index(header, "REJECTED")
+	if col < 0 {
+		t.Fatalf("no REJECTED column:\n%s", b.String())
+	}
+	for _, i := range []int{1, 2, 4} {
+		if lines[i][col:col+1] == " " || len(lines[i]) > len(header)+40 {
+			t.Errorf("line %d is not aligned under the header:\n%s", i, b.String())
+		}
+	}
+	if !strings.HasPrefix(lines[3], "    error: a very long error") || !strings.Contains(lines[1][col:], "3") {
+		t.Errorf("want the error under its run, and 3 rejected:\n%s", b.String())
+	}
+}
+
+// Durations in the logs carry their unit.
+func TestLogDurationsCarryUnits(t *testing.T) {
+	var b bytes.Buffer
+	log, err := newLogger(&b, "info", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info().Dur("duration", 1503*time.Millisecond).Msg("run finished")
+	if !strings.Contains(b.String(), `"duration":"1.503s"`) {
+		t.Fatalf("log line %s; want the duration as 1.503s", b.String())
 	}
 }

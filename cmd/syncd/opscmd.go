@@ -259,24 +259,35 @@ func orEmpty[T any](s []T) []T {
 }
 
 // printRuns writes one line per run; a run's error follows it, indented.
+// The columns are aligned over the run lines alone, so that a long error
+// neither widens a column nor breaks the alignment.
 func printRuns(w io.Writer, runs []mysql.RunRow) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tDURATION\tCURSOR AFTER")
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tCURSOR AFTER")
 	for _, r := range runs {
 		dur := "-"
 		if r.Ended != nil {
 			dur = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
-			r.Read, r.Inserted, r.Updated, r.Unchanged, dur, orDash(r.CursorAfter))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
+			r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, dur, orDash(r.CursorAfter))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	fmt.Fprintln(w, lines[0])
+	for i, r := range runs {
+		fmt.Fprintln(w, lines[i+1])
 		if r.Error != "" {
-			fmt.Fprintf(tw, "\t  error: %s\n", r.Error)
+			fmt.Fprintf(w, "    error: %s\n", strings.Join(strings.Fields(r.Error), " "))
 		}
 	}
 	if len(runs) == 0 {
-		fmt.Fprintln(tw, "(no runs)")
+		fmt.Fprintln(w, "(no runs)")
 	}
-	return tw.Flush()
+	return nil
 }
 
 func newPause(g *globals) *cobra.Command {
