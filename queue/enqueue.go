@@ -20,10 +20,11 @@ type conn struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
 	rdb       redis.UniversalClient
+	opt       asynq.RedisConnOpt
 }
 
 func newConn(opt asynq.RedisConnOpt) conn {
-	return conn{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt), rdb: opt.MakeRedisClient().(redis.UniversalClient)}
+	return conn{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt), rdb: opt.MakeRedisClient().(redis.UniversalClient), opt: opt}
 }
 
 func (c conn) close() error {
@@ -113,7 +114,7 @@ func (cn conn) enqueue(ctx context.Context, task *asynq.Task, opts []asynq.Optio
 		return Outcome{Queued: true}, nil
 	}
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, err)
+		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, RedisError(cn.opt, err))
 	}
 	info, ierr := in.GetTaskInfo(queue, id)
 	if errors.Is(ierr, asynq.ErrTaskNotFound) {

@@ -172,7 +172,7 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		return
 	case err != nil:
-		st.problem("queue", err)
+		st.problem("queue", RedisError(nil, err))
 		return
 	}
 	st.Task, st.TaskError = stateName(info.State), info.LastErr

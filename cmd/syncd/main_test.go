@@ -304,3 +304,14 @@ func TestCheckNamesTheProblemOfABrokenFileAndABadWhere(t *testing.T) {
 		t.Fatalf("check --connect of a where: that does not parse: exit %d\n%s", code, out)
 	}
 }
+
+// With Redis down, enqueue says so in one line naming its address, with
+// none of Asynq's error codes.
+func TestRedisUnreachableIsOneClearLine(t *testing.T) {
+	cfg := writeConfig(t, "connections:\n  tgt: {driver: mysql, dsn: 'x@tcp(127.0.0.1)/x'}\ntarget: tgt\nredis: {addr: '127.0.0.1:1'}\n",
+		map[string]string{"items.yaml": "source: {connection: tgt, table: items, key: [id], cursor: c}\ntarget: {table: items}\n"})
+	out, code := runCLI("-c", cfg, "enqueue", "items")
+	if code != exitFailed || !strings.Contains(out, "redis at 127.0.0.1:1 is not reachable: dial tcp 127.0.0.1:1") || strings.Contains(out, "UNKNOWN") {
+		t.Fatalf("enqueue with redis down: exit %d\n%s", code, out)
+	}
+}
