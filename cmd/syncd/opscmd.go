@@ -29,11 +29,13 @@ func newStatus(g *globals) *cobra.Command {
 		Use:   "status [NAME...]",
 		Short: "Where each table stands: paused, cursor, lag, last run, next run, task",
 		Long: `status reports, for each named table (every declared table when none is
-named): its schedule, whether it is paused, the stored cursor, the lag (the
+named, broken declaration files included): whether it is paused, the stored
+cursor, the lag (the time since the upper bound of the last successful run:
+how far behind its source the table is known to be), the row age (the
 source's clock minus a time cursor; a paused table's source is not read),
 the last run and the age of the last successful one, rows rejected, the
-next scheduled run, and whether a task of the table is queued or running
-now with its progress. --json prints the same as /api/tables.`,
+next scheduled run, whether a task of the table is queued or running now
+with its progress, and its last error. --json prints the same as /api/tables.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := load(g)
 			if err != nil {
@@ -104,11 +106,11 @@ func printJSON(w io.Writer, v any) error {
 // one line each.
 func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN")
+	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tROW AGE\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN")
 	var problems []string
 	for _, s := range sts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
-			secondsText(s.LagSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
+			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
 		for _, p := range s.Problems {
 			problems = append(problems, s.Name+": "+p)
 		}
