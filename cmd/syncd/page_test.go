@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/mysql"
 )
 
 // chromiumInstall is how Debian gets the browser the page test drives.
@@ -151,5 +152,27 @@ func TestPageProgressBar(t *testing.T) {
 	}
 	if page := render(queue.TableStatus{Name: "idle"}); strings.Contains(page, "<progress") {
 		t.Fatalf("no task, yet a progress bar:\n%s", page)
+	}
+}
+
+// A table's last error shows under its name with when it happened, once:
+// not again when the last run's error says it already. A broken
+// declaration file shows its file instead of a schedule.
+func TestPageLastError(t *testing.T) {
+	render := func(st queue.TableStatus) string {
+		var b bytes.Buffer
+		must(t, pageTemplate.Execute(&b, pageData{Tables: []queue.TableStatus{st}, Monitor: "/monitor/"}))
+		return b.String()
+	}
+	at := time.Now().Add(-90 * time.Second)
+	broken := queue.TableStatus{Name: "orders", File: "tables/orders.yaml", LastError: "tables/orders.yaml: schedule: invalid value", LastErrorAt: &at}
+	if page := render(broken); !strings.Contains(page, "<small>tables/orders.yaml</small>") ||
+		!strings.Contains(page, `<div class="error last-error">1m30s ago: tables/orders.yaml: schedule: invalid value</div>`) {
+		t.Fatalf("a broken declaration:\n%s", page)
+	}
+	failed := queue.TableStatus{Name: "items", Schedule: "@daily", LastError: "login failed", LastErrorAt: &at,
+		LastRun: &mysql.RunRow{Status: "failed", Error: "login failed", Ended: &at}}
+	if page := render(failed); strings.Count(page, "login failed") != 1 {
+		t.Fatalf("the last run's error shown twice:\n%s", page)
 	}
 }
