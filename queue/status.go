@@ -121,7 +121,7 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 }
 
 func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) TableStatus {
-	st := TableStatus{Name: t.Name, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
+	st := TableStatus{Name: t.Name, File: t.File, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
 	r.task(&st, t)
 	db, err := r.pools.DB(ctx, t.Target.Connection)
 	if err != nil {
