@@ -54,7 +54,7 @@ func WithBroken(sts []TableStatus, bs []BrokenFile) []TableStatus {
 	for _, b := range bs {
 		i := slices.IndexFunc(sts, func(s TableStatus) bool { return strings.EqualFold(s.Name, b.Name) })
 		if i < 0 {
-			sts = append(sts, TableStatus{Name: b.Name})
+			sts = append(sts, TableStatus{Name: b.Name, Broken: true})
 			i = len(sts) - 1
 		}
 		st := &sts[i]

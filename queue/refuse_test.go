@@ -86,7 +86,7 @@ schedule: "@daily"
 	if !strings.Contains(sts[0].LastError, "no_such_column") || sts[0].LastErrorAt == nil {
 		t.Errorf("items: last error %q at %v; want the missing column, and when", sts[0].LastError, sts[0].LastErrorAt)
 	}
-	if !strings.Contains(sts[1].LastError, "orders.yaml") || sts[1].LastErrorAt == nil || sts[1].File == "" {
+	if !strings.Contains(sts[1].LastError, "orders.yaml") || sts[1].LastErrorAt == nil || sts[1].File == "" || !sts[1].Broken || sts[0].Broken {
 		t.Errorf("orders: %+v; want its file's problem, and when", sts[1])
 	}
 }

@@ -21,8 +21,11 @@ import (
 // /api/tables, the status page and the gauges of /metrics show.
 type TableStatus struct {
 	Name string `json:"name"`
-	// File is the declaration's file.
+	// File is the declaration's file. Broken is true when it does not
+	// load and no good version of it runs: the status then holds only
+	// the name, the file and the problem, as LastError.
 	File     string `json:"file,omitempty"`
+	Broken   bool   `json:"broken,omitempty"`
 	Schedule string `json:"schedule"`
 	Queue    string `json:"queue"`
 	Paused   bool   `json:"paused"`

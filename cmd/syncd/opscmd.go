@@ -128,7 +128,10 @@ func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 }
 
 func stateText(s queue.TableStatus) string {
-	if s.Paused {
+	switch {
+	case s.Broken:
+		return "broken"
+	case s.Paused:
 		return "paused"
 	}
 	return "active"

@@ -165,8 +165,8 @@ func TestPageLastError(t *testing.T) {
 		return b.String()
 	}
 	at := time.Now().Add(-90 * time.Second)
-	broken := queue.TableStatus{Name: "orders", File: "tables/orders.yaml", LastError: "tables/orders.yaml: schedule: invalid value", LastErrorAt: &at}
-	if page := render(broken); !strings.Contains(page, "<small>tables/orders.yaml</small>") ||
+	broken := queue.TableStatus{Name: "orders", Broken: true, File: "tables/orders.yaml", LastError: "tables/orders.yaml: schedule: invalid value", LastErrorAt: &at}
+	if page := render(broken); !strings.Contains(page, "<small>tables/orders.yaml</small>") || !strings.Contains(page, `<span class="failed">broken</span>`) ||
 		!strings.Contains(page, `<div class="error last-error">1m30s ago: tables/orders.yaml: schedule: invalid value</div>`) {
 		t.Fatalf("a broken declaration:\n%s", page)
 	}
