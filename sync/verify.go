@@ -297,8 +297,10 @@ type VerifyReport struct {
 	Pending    int64      `json:"pending"`
 	PendingNew int64      `json:"pending_new"`
 	Keys       []Mismatch `json:"keys,omitempty"`
-	// Skipped lists target columns not compared (types with no canonical
-	// text on both sides, like json).
+	// Columns is how many columns were compared; Skipped lists target
+	// columns not compared (types with no canonical text on both sides,
+	// like json).
+	Columns int      `json:"columns"`
 	Skipped []string `json:"skipped_columns,omitempty"`
 	Equal   bool     `json:"equal"`
 }
@@ -345,6 +347,7 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 		s.keys, s.keyFams = append(s.keys, k), append(s.keyFams, f)
 		t.keys, t.keyFams = append(t.keys, tgt.cols[j]), append(t.keyFams, f)
 	}
+	rep.Columns = len(s.cols)
 	v := &verifier{src: s, tgt: t, rep: &rep, maxKeys: o.MaxKeys, pos: &o.Position,
 		missing: map[string]int64{}, extra: map[string]int64{}}
 	if !o.Synced {

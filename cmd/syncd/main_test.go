@@ -85,7 +85,7 @@ func TestSyncCommandEndToEnd(t *testing.T) {
 		t.Fatalf("target has %d rows and last key %s, want 10 and row 10", n, cursor)
 	}
 
-	if out, code := runCLI("-c", cfg, "verify", "--all"); code != 0 || !strings.Contains(out, "items: equal: compared src:items with tgt:items in ") ||
+	if out, code := runCLI("-c", cfg, "verify", "--all"); code != 0 || !strings.Contains(out, "items: equal: compared src:items with tgt:items (3 columns) in ") ||
 		!strings.Contains(out, "source 10 rows, target 10 rows") {
 		t.Fatalf("verify after sync: exit %d\n%s", code, out)
 	}

@@ -89,8 +89,8 @@ func printVerify(w io.Writer, t tables.Table, r datasync.VerifyReport, took time
 	if !r.Equal {
 		verdict = "DIFFERENT"
 	}
-	fmt.Fprintf(w, "%s: %s: compared %s with %s in %s\n", t.Name, verdict, sourceText(t), t.Target.Connection+":"+t.Target.Table,
-		took.Round(time.Millisecond))
+	fmt.Fprintf(w, "%s: %s: compared %s with %s (%s) in %s\n", t.Name, verdict, sourceText(t), t.Target.Connection+":"+t.Target.Table,
+		plural(r.Columns, "column", "columns"), took.Round(time.Millisecond))
 	fmt.Fprintf(w, "  source %d rows, target %d rows; %d missing, %d extra, %d different, %d duplicate, %d pending (%d new); %d of %d ranges differed\n",
 		r.SourceRows, r.TargetRows, r.Missing, r.Extra, r.Different, r.Duplicate, r.Pending, r.PendingNew, r.Differing, r.Ranges)
 	if r.Missing+r.Extra+r.Different+r.Duplicate == 0 && r.TargetRows+r.PendingNew != r.SourceRows {
