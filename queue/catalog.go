@@ -27,6 +27,7 @@ type Catalog struct {
 	stamp  string                  // what the directory looked like at the last load
 	good   map[string]tables.Table // path: last good declaration
 	broken map[string]string       // path: problem already reported
+	bad    []BrokenFile            // the broken files, by name
 }
 
 // NewCatalog loads cfg.TablesDir. A directory that cannot be read is an
@@ -56,9 +57,11 @@ func (c *Catalog) Refresh() (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	first := c.stamp == ""
 	c.stamp = stamp
 	good := make(map[string]tables.Table, len(files))
 	broken := map[string]string{}
+	bad := BrokenFiles(files)
 	for _, f := range files {
 		if f.Err == nil {
 			good[f.Path] = f.Table
@@ -86,8 +89,30 @@ func (c *Catalog) Refresh() (bool, error) {
 		}
 	}
 	changed := !sameTables(c.good, good)
-	c.good, c.broken = good, broken
+	if !first {
+		c.logChanges(c.good, good, broken)
+	}
+	c.good, c.broken, c.bad = good, broken, bad
 	return changed, nil
+}
+
+// logChanges logs each declaration added, changed or removed between
+// two loads of the directory; a file that broke is logged as such.
+func (c *Catalog) logChanges(before, after map[string]tables.Table, broken map[string]string) {
+	for path, t := range after {
+		old, ok := before[path]
+		switch {
+		case !ok:
+			c.log.Info().Str("file", path).Str(datasync.FieldTable, t.Name).Str("schedule", t.Schedule).Msg("new declaration")
+		case fmt.Sprintf("%#v", old) != fmt.Sprintf("%#v", t):
+			c.log.Info().Str("file", path).Str(datasync.FieldTable, t.Name).Str("schedule", t.Schedule).Msg("declaration changed")
+		}
+	}
+	for path, t := range before {
+		if _, ok := after[path]; !ok && broken[path] == "" {
+			c.log.Info().Str("file", path).Str(datasync.FieldTable, t.Name).Msg("declaration removed")
+		}
+	}
 }
 
 // clashes reports whether a broken file's last good declaration t shares
@@ -136,6 +161,15 @@ func (c *Catalog) Problems() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// Broken returns the declaration files that do not load, after a refresh
+// (see Tables).
+func (c *Catalog) Broken() []BrokenFile {
+	c.Tables()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.bad)
 }
 
 // dirStamp sums up the names, sizes and modification times of the

@@ -20,10 +20,11 @@ type conn struct {
 	client    *asynq.Client
 	inspector *asynq.Inspector
 	rdb       redis.UniversalClient
+	opt       asynq.RedisConnOpt
 }
 
 func newConn(opt asynq.RedisConnOpt) conn {
-	return conn{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt), rdb: opt.MakeRedisClient().(redis.UniversalClient)}
+	return conn{client: asynq.NewClient(opt), inspector: asynq.NewInspector(opt), rdb: opt.MakeRedisClient().(redis.UniversalClient), opt: opt}
 }
 
 func (c conn) close() error {
@@ -113,7 +114,7 @@ func (cn conn) enqueue(ctx context.Context, task *asynq.Task, opts []asynq.Optio
 		return Outcome{Queued: true}, nil
 	}
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, err)
+		return Outcome{}, fmt.Errorf("enqueue %s: %w", id, RedisError(cn.opt, err))
 	}
 	info, ierr := in.GetTaskInfo(queue, id)
 	if errors.Is(ierr, asynq.ErrTaskNotFound) {
@@ -182,7 +183,7 @@ func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval
 	opt := RedisConnOpt(cfg.Redis)
 	cn := newConn(opt)
 	return asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
-		PeriodicTaskConfigProvider: provider{cat},
+		PeriodicTaskConfigProvider: &provider{cat: cat, cn: cn, log: log},
 		RedisConnOpt:               opt,
 		SyncInterval:               interval,
 		SchedulerOpts: &asynq.SchedulerOpts{
@@ -219,17 +220,46 @@ func onScheduledConflict(cn conn, log zerolog.Logger, task *asynq.Task, opts []a
 // provider is the PeriodicTaskConfigProvider: one entry per declared
 // table. Declarations are validated by the catalog (a schedule that would
 // not parse never gets here), and a broken file keeps its last good
-// entry, so the manager never drops a table for a typo.
-type provider struct{ cat *Catalog }
+// entry, so the manager never drops a table for a typo. A table that is
+// no longer declared is unscheduled, and its archived task cleared.
+type provider struct {
+	cat  *Catalog
+	cn   conn
+	log  zerolog.Logger
+	last map[string]tables.Table // the tables of the previous call, by name
+}
 
-func (p provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
+func (p *provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
 	var out []*asynq.PeriodicTaskConfig
+	now := map[string]tables.Table{}
 	for _, t := range p.cat.Tables() {
 		task, opts, err := NewTask(t, datasync.TriggerSchedule)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, &asynq.PeriodicTaskConfig{Cronspec: t.Schedule, Task: task, Opts: opts})
+		now[t.Name] = t
 	}
+	for name, t := range p.last {
+		if _, ok := now[name]; !ok {
+			p.clearArchived(t)
+		}
+	}
+	p.last = now
 	return out, nil
+}
+
+// clearArchived deletes the archived task of a table no longer declared:
+// nothing will clear it otherwise, and /monitor would show its failure
+// for good.
+func (p *provider) clearArchived(t tables.Table) {
+	info, err := p.cn.inspector.GetTaskInfo(queueOf(t), TaskID(t.Name))
+	if err != nil || info.State != asynq.TaskStateArchived {
+		return
+	}
+	if err := p.cn.inspector.DeleteTask(queueOf(t), TaskID(t.Name)); err != nil {
+		p.log.Warn().Err(err).Str(datasync.FieldTable, t.Name).Msg("unscheduled table: its archived task could not be cleared")
+		return
+	}
+	p.log.Info().Str(datasync.FieldTable, t.Name).Msg("unscheduled table: cleared its archived task")
 }

@@ -38,7 +38,7 @@ func (e *Enqueuer) Follow(ctx context.Context, t tables.Table, interval time.Dur
 			report(TaskStatus{State: "done"})
 			return nil
 		case err != nil:
-			return fmt.Errorf("follow %s: %w", t.Name, err)
+			return fmt.Errorf("follow %s: %w", t.Name, RedisError(e.opt, err))
 		}
 		st := TaskStatus{State: stateName(info.State)}
 		if len(info.Result) > 0 {
@@ -73,12 +73,12 @@ func (e *Enqueuer) Cancel(t tables.Table) (bool, error) {
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		return false, nil
 	case err != nil:
-		return false, fmt.Errorf("cancel %s: %w", t.Name, err)
+		return false, fmt.Errorf("read the task of %s: %w", t.Name, RedisError(e.opt, err))
 	case info.State != asynq.TaskStateActive:
 		return false, nil
 	}
 	if err := e.inspector.CancelProcessing(info.ID); err != nil {
-		return false, fmt.Errorf("cancel %s: %w", t.Name, err)
+		return false, fmt.Errorf("cancel the task of %s: %w", t.Name, RedisError(e.opt, err))
 	}
 	return true, nil
 }

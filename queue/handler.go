@@ -66,11 +66,11 @@ type Progress struct {
 func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	p, err := ParsePayload(task.Payload())
 	if err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		return permanent{err}
 	}
 	t, ok := h.Catalog.Lookup(p.Table)
 	if !ok {
-		return fmt.Errorf("table %s is no longer declared in %s: %w", p.Table, h.Catalog.cfg.TablesDir, asynq.SkipRetry)
+		return permanent{fmt.Errorf("table %s is no longer declared in %s", p.Table, h.Catalog.cfg.TablesDir)}
 	}
 	// The declaration may have changed since the task was enqueued; its
 	// timeout now is the one that counts.
@@ -81,10 +81,13 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	}
 	job, err := connect.Open(ctx, h.Pools, t)
 	if err != nil {
-		h.done(t, ResultFailed, datasync.RunRecord{Table: t.Name, Error: err.Error()})
+		h.notStarted(ctx, t, p.Trigger, err)
 		return h.classify(t, err)
 	}
 	defer job.Close()
+	if job.Created {
+		h.Log.Info().Str(datasync.FieldTable, t.Name).Str("target_table", t.Target.Table).Msg("created the target table (target.create)")
+	}
 	rec, err := job.Run(ctx, datasync.Options{
 		Trigger:      p.Trigger,
 		AcceptSchema: p.AcceptSchema,
@@ -140,26 +143,49 @@ func (h *Handler) paused(ctx context.Context, t tables.Table) (bool, error) {
 	return true, nil
 }
 
+// notStarted reports a failure that came before a run could start: it
+// goes into the run log as a failed run, so that status, syncd runs and
+// the API show it (the worker's error handler logs it).
+func (h *Handler) notStarted(ctx context.Context, t tables.Table, trigger string, err error) {
+	now := time.Now()
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if rerr := connect.RecordFailure(recCtx, h.Pools, t, trigger, now, err); rerr != nil {
+		h.Log.Warn().Str(datasync.FieldTable, t.Name).Err(rerr).Msg("failure not recorded in the run log")
+	}
+	h.done(t, ResultFailed, datasync.RunRecord{Table: t.Name, Trigger: trigger, Started: now, Ended: now, Error: err.Error()})
+}
+
 func (h *Handler) done(t tables.Table, result string, rec datasync.RunRecord) {
 	if h.Observer != nil {
 		h.Observer.Done(t.Name, result, rec)
 	}
 }
 
-// classify marks the errors no retry can fix, so Asynq archives the task
-// at once instead of retrying it for half an hour; everything else
-// (connections refused or cut, deadlocks, timeouts, a server restarting)
-// is retried with backoff.
+// classify marks the errors no retry can fix (connect.Permanent), so
+// Asynq archives the task at once instead of retrying it for half an
+// hour; everything else (connections refused or cut, deadlocks, timeouts,
+// a server restarting) is retried with backoff.
 func (h *Handler) classify(t tables.Table, err error) error {
-	if errors.Is(err, datasync.ErrDeclaration) || errors.Is(err, tables.ErrBadIdent) || errors.Is(err, tables.ErrUnknownConnection) {
-		return fmt.Errorf("%s: %w (fix the declaration, then enqueue again): %w", t.Name, err, asynq.SkipRetry)
-	}
-	if errors.Is(err, datasync.ErrSchemaChanged) {
+	switch {
+	case errors.Is(err, datasync.ErrSchemaChanged):
 		// Stays so until someone makes the target match and accepts it.
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		return permanent{err}
+	case errors.Is(err, datasync.ErrDeclaration) || errors.Is(err, tables.ErrBadIdent) || errors.Is(err, tables.ErrUnknownConnection):
+		return permanent{fmt.Errorf("%s: %w (fix the declaration, then enqueue again)", t.Name, err)}
+	case connect.Permanent(err):
+		return permanent{fmt.Errorf("%s: %w (not retried: a retry cannot fix this; fix it, then enqueue again)", t.Name, err)}
 	}
 	return err
 }
+
+// permanent is an error Asynq does not retry (it matches asynq.SkipRetry)
+// whose text is only its own: the task's last error, as /monitor, status
+// and the page show it, does not end in Asynq's "skip retry for the task".
+type permanent struct{ error }
+
+func (e permanent) Is(target error) bool { return target == asynq.SkipRetry }
+func (e permanent) Unwrap() error        { return e.error }
 
 // progress returns the datasync.Options.Progress of a run: it writes the
 // run's progress as the task's result (a failed write only loses a

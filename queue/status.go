@@ -20,18 +20,28 @@ import (
 // TableStatus is where one declared table stands: what syncd status,
 // /api/tables, the status page and the gauges of /metrics show.
 type TableStatus struct {
-	Name     string `json:"name"`
+	Name string `json:"name"`
+	// File is the declaration's file. Broken is true when it does not
+	// load and no good version of it runs: the status then holds only
+	// the name, the file and the problem, as LastError.
+	File     string `json:"file,omitempty"`
+	Broken   bool   `json:"broken,omitempty"`
 	Schedule string `json:"schedule"`
 	Queue    string `json:"queue"`
 	Paused   bool   `json:"paused"`
 	// Cursor is the stored position as the run log writes it; empty
 	// before the first row is written (an initial load).
 	Cursor string `json:"cursor"`
-	// LagSeconds is the source's clock minus a time cursor: how far
-	// behind the source the table is. Nil for other cursors, before the
-	// first row, for a paused table (its source is left alone) and when
-	// the source did not answer.
+	// LagSeconds is how far behind its source the table is known to be:
+	// the time since the upper bound of its last successful run (see
+	// Lag). Nil before the first successful run.
 	LagSeconds *float64 `json:"lag_seconds"`
+	// RowAgeSeconds is the source's clock minus a time cursor: the age
+	// of the newest row synced, which grows on a quiet table however
+	// fresh it is. Nil for other cursors, before the first row, for a
+	// paused table (its source is left alone) and when the source did
+	// not answer.
+	RowAgeSeconds *float64 `json:"row_age_seconds"`
 	// LastRun is the newest line of the run log.
 	LastRun *mysql.RunRow `json:"last_run"`
 	// LastSuccess is when the newest successful run ended, and
@@ -53,12 +63,25 @@ type TableStatus struct {
 	// Total is how many rows a running initial load reads in all, when
 	// they were counted; 0 when unknown.
 	Total int64 `json:"total,omitempty"`
+	// LastError is the table's newest error not followed by a success,
+	// and LastErrorAt when it happened: a failed run (one that never
+	// started included: a wrong password, a missing column), the task's
+	// last failure in the queue, or a declaration file that does not load.
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
 	// Problems say what could not be read; the rest of the status stands.
 	Problems []string `json:"problems,omitempty"`
 }
 
 func (s *TableStatus) problem(what string, err error) {
 	s.Problems = append(s.Problems, what+": "+err.Error())
+}
+
+// lastError keeps msg as the last error unless a newer one is known.
+func (s *TableStatus) lastError(msg string, at time.Time) {
+	if s.LastErrorAt == nil || at.After(*s.LastErrorAt) {
+		s.LastError, s.LastErrorAt = msg, &at
+	}
 }
 
 // StatusReader reads table statuses from the targets, the sources and
@@ -101,7 +124,7 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 }
 
 func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) TableStatus {
-	st := TableStatus{Name: t.Name, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
+	st := TableStatus{Name: t.Name, File: t.File, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
 	r.task(&st, t)
 	db, err := r.pools.DB(ctx, t.Target.Connection)
 	if err != nil {
@@ -121,17 +144,22 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 		st.problem("run log", err)
 	} else if len(runs) > 0 {
 		st.LastRun = &runs[0]
+		if r := runs[0]; r.Status == mysql.StatusFailed && r.Ended != nil {
+			st.lastError(r.Error, *r.Ended)
+		}
 	}
 	if _, n, err := mysql.ListRejects(ctx, db, t.Name, 0); err != nil {
 		st.problem("rejects", err)
 	} else {
 		st.RowsRejected = n
 	}
-	if ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
+	if started, ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
 		st.problem("run log", err)
 	} else if ok {
 		age := now.Sub(ended).Seconds()
-		st.LastSuccess, st.LastSuccessAgeSeconds = &ended, &age
+		_, timed := state.Position.Cursor.(time.Time)
+		lag := Lag(now, started, t.Settle, timed).Seconds()
+		st.LastSuccess, st.LastSuccessAgeSeconds, st.LagSeconds = &ended, &age, &lag
 	}
 	if !st.Paused {
 		r.source(ctx, &st, t, state.Position)
@@ -147,10 +175,13 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		return
 	case err != nil:
-		st.problem("queue", err)
+		st.problem("queue", RedisError(nil, err))
 		return
 	}
 	st.Task, st.TaskError = stateName(info.State), info.LastErr
+	if info.LastErr != "" && (info.State == asynq.TaskStateRetry || info.State == asynq.TaskStateArchived) {
+		st.lastError(info.LastErr, info.LastFailedAt)
+	}
 	// A task waiting for its retry still holds the last attempt's result.
 	if info.State == asynq.TaskStateActive && len(info.Result) > 0 {
 		var p Progress
@@ -160,8 +191,8 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 	}
 }
 
-// source reads what only the source knows: its clock, for the lag of a
-// time cursor, and the rows of a running initial load, for its progress.
+// source reads what only the source knows: its clock, for the row age of
+// a time cursor, and the rows of a running initial load, for its progress.
 func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position) {
 	cur, timed := pos.Cursor.(time.Time)
 	firstLoad := st.Progress != nil && st.LastRun != nil && st.LastRun.ID == st.Progress.RunID && st.LastRun.CursorBefore == ""
@@ -179,8 +210,8 @@ func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Tab
 		if err != nil {
 			st.problem("source", err)
 		} else if now, ok := hi.(time.Time); ok {
-			lag := now.Sub(cur).Seconds()
-			st.LagSeconds = &lag
+			age := now.Sub(cur).Seconds()
+			st.RowAgeSeconds = &age
 		}
 	}
 	if firstLoad {
@@ -209,11 +240,13 @@ func (r *StatusReader) total(ctx context.Context, src *datasync.SQLSource, table
 }
 
 // nextRun returns when t is next enqueued: the earliest entry of a
-// running scheduler for t, else the next time its schedule fires.
+// running scheduler for t, else the next time its schedule fires. An
+// entry whose time has passed is a scheduler that stopped (its entries
+// outlive it for a while) and is left out.
 func nextRun(t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) *time.Time {
 	var next *time.Time
 	for _, e := range entries {
-		if e.Task == nil || e.Task.Type() != TypeSyncTable || entryQueue(e.Opts) != queueOf(t) {
+		if e.Task == nil || e.Task.Type() != TypeSyncTable || entryQueue(e.Opts) != queueOf(t) || e.Next.Before(now) {
 			continue
 		}
 		if p, err := ParsePayload(e.Task.Payload()); err == nil && p.Table == t.Name && (next == nil || e.Next.Before(*next)) {

@@ -33,6 +33,10 @@ func TestNextRun(t *testing.T) {
 	if got := nextRun(items, entries, now); got == nil || !got.Equal(soon) {
 		t.Errorf("with scheduler entries: %v, want %v", got, soon)
 	}
+	stale := []*asynq.SchedulerEntry{entry("items", "q1", now.Add(-5*time.Second))} // its scheduler stopped
+	if got, want := nextRun(items, stale, now), time.Date(2026, 3, 1, 8, 5, 0, 0, time.UTC); got == nil || !got.Equal(want) {
+		t.Errorf("with a stale entry: %v, want %v from the schedule", got, want)
+	}
 	if got, want := nextRun(items, nil, now), time.Date(2026, 3, 1, 8, 5, 0, 0, time.UTC); got == nil || !got.Equal(want) {
 		t.Errorf("from the schedule: %v, want %v", got, want)
 	}

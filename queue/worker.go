@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -57,18 +59,53 @@ func Mux(h *Handler) *asynq.ServeMux {
 	return mux
 }
 
-// Logger adapts zerolog to Asynq's logger.
+// Logger adapts zerolog to Asynq's logger. While Redis cannot be reached,
+// Asynq's many lines about it ("UNKNOWN: redis command error: SADD
+// failed: dial tcp ...", from each of its loops) become one line a
+// minute that names the address.
 func Logger(log zerolog.Logger) asynq.Logger {
-	return asynqLogger{log.With().Str("component", "asynq").Logger()}
+	return asynqLogger{log: log.With().Str("component", "asynq").Logger(), down: &throttle{every: time.Minute}}
 }
 
-type asynqLogger struct{ log zerolog.Logger }
+type asynqLogger struct {
+	log  zerolog.Logger
+	down *throttle
+}
 
-func (l asynqLogger) Debug(args ...any) { l.log.Debug().Msg(fmt.Sprint(args...)) }
-func (l asynqLogger) Info(args ...any)  { l.log.Info().Msg(fmt.Sprint(args...)) }
-func (l asynqLogger) Warn(args ...any)  { l.log.Warn().Msg(fmt.Sprint(args...)) }
-func (l asynqLogger) Error(args ...any) { l.log.Error().Msg(fmt.Sprint(args...)) }
+func (l asynqLogger) Debug(args ...any) { l.emit(zerolog.DebugLevel, args) }
+func (l asynqLogger) Info(args ...any)  { l.emit(zerolog.InfoLevel, args) }
+func (l asynqLogger) Warn(args ...any)  { l.emit(zerolog.WarnLevel, args) }
+func (l asynqLogger) Error(args ...any) { l.emit(zerolog.ErrorLevel, args) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(fmt.Sprint(args...)) }
+
+func (l asynqLogger) emit(level zerolog.Level, args []any) {
+	msg := fmt.Sprint(args...)
+	i := strings.Index(msg, "dial tcp ")
+	if i < 0 {
+		l.log.WithLevel(level).Msg(msg)
+		return
+	}
+	if l.down.due(time.Now()) {
+		l.log.Error().Str("error", msg[i:]).Msg("redis is not reachable; the queue keeps trying")
+	}
+}
+
+// throttle lets one event through per period.
+type throttle struct {
+	every time.Duration
+	mu    sync.Mutex
+	last  time.Time
+}
+
+func (t *throttle) due(now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.last) < t.every {
+		return false
+	}
+	t.last = now
+	return true
+}
 
 // asynqLevel keeps Asynq's own chatter (a line per registered entry, per
 // start and stop) at warnings unless syncd logs at debug.

@@ -69,23 +69,51 @@ func CheckTarget(t tables.Table, m Mapping, info TableInfo) []Problem {
 			out = append(out, errorf(t, "target column %s does not exist in %s", c, t.Target.Table))
 		}
 	}
-	for _, ix := range info.Indexes {
-		switch {
-		case ix.Primary && !sameSet(ix.Columns, m.Key):
-			out = append(out, errorf(t, "target primary key (%s) is not the declared key (%s)", strings.Join(ix.Columns, ", "), strings.Join(m.Key, ", ")))
-		case !ix.Primary && ix.Unique:
-			out = append(out, errorf(t, "target has UNIQUE key %s (%s) besides the primary key: an upsert could overwrite the wrong row; drop it or make it non-unique", ix.Name, strings.Join(ix.Columns, ", ")))
-		}
-	}
-	if !hasPrimary(info.Indexes) {
-		out = append(out, errorf(t, "target %s has no primary key: create it on (%s)", t.Target.Table, strings.Join(m.Key, ", ")))
-	}
+	out = append(out, keyProblems(t, m, info)...)
 	for _, k := range m.Key {
 		if c, ok := cols[strings.ToLower(k)]; ok && isStringType(c.Type) {
 			out = append(out, warnf(t, "key column %s is a string (%s): source and target must compare it alike (case, trailing spaces, collation) or two source rows become one target row", k, c.Type))
 		}
 	}
 	return out
+}
+
+// keyProblems says what is wrong with the keys of an existing target
+// table: a primary key other than the mapped key, none at all, or another
+// UNIQUE key. Each is an error: ON DUPLICATE KEY UPDATE matches rows by
+// every unique key, so the upsert would add duplicates or overwrite the
+// wrong row.
+func keyProblems(t tables.Table, m Mapping, info TableInfo) []Problem {
+	var out []Problem
+	for _, ix := range info.Indexes {
+		switch {
+		case ix.Primary && !sameSet(ix.Columns, m.Key):
+			out = append(out, errorf(t, "target primary key (%s) is not the declared key (%s): make the primary key (%s)",
+				strings.Join(ix.Columns, ", "), strings.Join(m.Key, ", "), strings.Join(m.Key, ", ")))
+		case !ix.Primary && ix.Unique:
+			out = append(out, errorf(t, "target has UNIQUE key %s (%s) besides the primary key: an upsert could overwrite the wrong row; drop it or make it non-unique", ix.Name, strings.Join(ix.Columns, ", ")))
+		}
+	}
+	if !hasPrimary(info.Indexes) {
+		out = append(out, errorf(t, "target %s has no primary key: each run would add rows again instead of updating them; create it on (%s)",
+			t.Target.Table, strings.Join(m.Key, ", ")))
+	}
+	return out
+}
+
+// CheckTargetKeys returns an error matching ErrDeclaration when an existing
+// target table's keys do not fit the mapping (see keyProblems), nil when
+// they do. A run calls it before writing; syncd check reports the same.
+func CheckTargetKeys(t tables.Table, m Mapping, info TableInfo) error {
+	ps := keyProblems(t, m, info)
+	if len(ps) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.Message
+	}
+	return declarationErrorf("%s: %s", t.Name, strings.Join(msgs, "; "))
 }
 
 func hasIndexPrefix(ixs []Index, want []string) bool {

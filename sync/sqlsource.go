@@ -269,6 +269,28 @@ func (s *SQLSource) pageQuery(pos Position, hi any, limit int) (string, []any, e
 	return s.d.SelectPage(s.selects, s.from, where, strings.Join(order, ", "), lim), p.vals, nil
 }
 
+// CheckPageQuery has the source parse and plan the page query of an
+// initial load, declared filter included, without reading a row (its
+// condition ends in AND 1=0): a where: that does not parse, or names a
+// column the source lacks, fails here rather than at the first run.
+func (s *SQLSource) CheckPageQuery(ctx context.Context) error {
+	p := &params{d: s.d}
+	where, err := s.where(p, Position{}, nil)
+	if err != nil {
+		return err
+	}
+	order := []string{s.cursor.quoted}
+	for _, k := range s.keys {
+		order = append(order, k.quoted)
+	}
+	q := s.d.SelectPage(s.selects, s.from, where+" AND 1=0", strings.Join(order, ", "), p.add(int64(1)))
+	rows, err := s.db.QueryContext(ctx, q, p.vals...)
+	if err != nil {
+		return fmt.Errorf("the source refuses the page query of %s: %w", s.name(), err)
+	}
+	return rows.Close()
+}
+
 // where returns the condition of the rows after pos up to hi (none when
 // hi is nil) that the declared filter lets through.
 func (s *SQLSource) where(p *params, pos Position, hi any) (string, error) {

@@ -104,3 +104,19 @@ func (e declarationError) Unwrap() error        { return e.error }
 func declarationErrorf(format string, a ...any) error {
 	return declarationError{fmt.Errorf(format, a...)}
 }
+
+// ErrorClass says whether retrying can fix an error.
+type ErrorClass int
+
+// Classes of errors, as a dialect's Classify tells them.
+const (
+	// ClassUnknown: the dialect does not know the error (not its driver's).
+	ClassUnknown ErrorClass = iota
+	// ClassTransient: a retry may succeed (a connection refused or cut, a
+	// deadlock, a lock wait timeout, a server shutting down).
+	ClassTransient
+	// ClassPermanent: only a change by a person fixes it (a wrong
+	// password, an unknown column or table, SQL that does not parse, a
+	// missing permission).
+	ClassPermanent
+)

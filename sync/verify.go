@@ -92,11 +92,14 @@ func tupleCompare(p *params, bind binder, keys []column, vals []any, op string) 
 	if len(keys) == 1 {
 		return keys[0].quoted + " " + op + " " + p.add(v), nil
 	}
+	// The head's placeholders are added before the rest's: with positional
+	// placeholders (MySQL's ?) the text order is the parameter order.
+	head := "(" + keys[0].quoted + " " + strict + " " + p.add(v) + " OR (" + keys[0].quoted + " = " + p.add(v) + " AND "
 	rest, err := tupleCompare(p, bind, keys[1:], vals[1:], op)
 	if err != nil {
 		return "", err
 	}
-	return "(" + keys[0].quoted + " " + strict + " " + p.add(v) + " OR (" + keys[0].quoted + " = " + p.add(v) + " AND " + rest + "))", nil
+	return head + rest + "))", nil
 }
 
 // verifySide is one side of a comparison: a table read through an
@@ -199,9 +202,19 @@ func (v *verifySide) boundaries(ctx context.Context, lo, hi []any, step int64) (
 	return out, rows.Err()
 }
 
-// rowHashes returns key text: row hash for the rows of [lo, hi), and on
-// the source side which of them come after pos (synced later, not yet).
-func (v *verifySide) rowHashes(ctx context.Context, lo, hi []any, pos *Position) (map[string]int64, map[string]bool, error) {
+// keyHashes are the rows of one range by key text: their hash, which of
+// them come after the stored position (source side: synced later, not
+// yet), and the keys held by more than one row (a target without its
+// primary key collects such duplicates).
+type keyHashes struct {
+	hashes map[string]int64
+	later  map[string]bool
+	dups   []string
+}
+
+// rowHashes returns the keyHashes of the rows of [lo, hi); pos marks, on
+// the source side, the rows after the stored position.
+func (v *verifySide) rowHashes(ctx context.Context, lo, hi []any, pos *Position) (keyHashes, error) {
 	p := &params{d: v.s.d}
 	pending := "0"
 	if pos != nil {
@@ -210,35 +223,38 @@ func (v *verifySide) rowHashes(ctx context.Context, lo, hi []any, pos *Position)
 		} else {
 			after, err := pageWhere(p, v.bind, v.s.cursor, v.s.keys, *pos, nil)
 			if err != nil {
-				return nil, nil, err
+				return keyHashes{}, err
 			}
 			pending = "CASE WHEN " + after + " THEN 1 ELSE 0 END"
 		}
 	}
 	where, err := v.rangeWhere(p, lo, hi)
 	if err != nil {
-		return nil, nil, err
+		return keyHashes{}, err
 	}
 	q := "SELECT " + rowText(v.c, v.keys, v.keyFams) + ", " + v.c.Hash32(rowText(v.c, v.cols, v.fams)) + ", " + pending +
 		" FROM " + v.s.from + " WHERE " + where
 	rows, err := v.s.db.QueryContext(ctx, q, p.vals...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("hash rows of %s: %w", v.s.name(), err)
+		return keyHashes{}, fmt.Errorf("hash rows of %s: %w", v.s.name(), err)
 	}
 	defer rows.Close()
-	hashes, later := map[string]int64{}, map[string]bool{}
+	kh := keyHashes{hashes: map[string]int64{}, later: map[string]bool{}}
 	for rows.Next() {
 		var key string
 		var h, pend int64
 		if err := rows.Scan(&key, &h, &pend); err != nil {
-			return nil, nil, err
+			return keyHashes{}, err
 		}
-		hashes[key] = h
+		if _, seen := kh.hashes[key]; seen {
+			kh.dups = append(kh.dups, key)
+		}
+		kh.hashes[key] = h
 		if pend == 1 {
-			later[key] = true
+			kh.later[key] = true
 		}
 	}
-	return hashes, later, rows.Err()
+	return kh, rows.Err()
 }
 
 // VerifyOptions tune Verify.
@@ -258,7 +274,7 @@ type VerifyOptions struct {
 // Mismatch is one key that differs.
 type Mismatch struct {
 	Key  string `json:"key"`
-	Kind string `json:"kind"` // missing, extra, different
+	Kind string `json:"kind"` // missing, extra, different, duplicate
 }
 
 // VerifyReport is what Verify found.
@@ -272,12 +288,19 @@ type VerifyReport struct {
 	Missing   int64 `json:"missing"`   // in the source up to the position, not in the target
 	Extra     int64 `json:"extra"`     // in the target, not in the source
 	Different int64 `json:"different"` // in both, with other values
+	// Duplicate counts target rows beyond the first of a key: a target
+	// table whose primary key is not the declared key collects them.
+	Duplicate int64 `json:"duplicate"`
 	// Pending counts source rows after the stored position that the
-	// target does not match yet: the next run brings them.
-	Pending int64      `json:"pending"`
-	Keys    []Mismatch `json:"keys,omitempty"`
-	// Skipped lists target columns not compared (types with no canonical
-	// text on both sides, like json).
+	// target does not match yet: the next run brings them. PendingNew
+	// are those of them the target does not hold at all.
+	Pending    int64      `json:"pending"`
+	PendingNew int64      `json:"pending_new"`
+	Keys       []Mismatch `json:"keys,omitempty"`
+	// Columns is how many columns were compared; Skipped lists target
+	// columns not compared (types with no canonical text on both sides,
+	// like json).
+	Columns int      `json:"columns"`
 	Skipped []string `json:"skipped_columns,omitempty"`
 	Equal   bool     `json:"equal"`
 }
@@ -324,6 +347,7 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 		s.keys, s.keyFams = append(s.keys, k), append(s.keyFams, f)
 		t.keys, t.keyFams = append(t.keys, tgt.cols[j]), append(t.keyFams, f)
 	}
+	rep.Columns = len(s.cols)
 	v := &verifier{src: s, tgt: t, rep: &rep, maxKeys: o.MaxKeys, pos: &o.Position,
 		missing: map[string]int64{}, extra: map[string]int64{}}
 	if !o.Synced {
@@ -336,14 +360,22 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 	if ranges <= 0 {
 		ranges = 16
 	}
-	if err := v.compare(ctx, nil, nil, ranges, true); err != nil {
+	if err := v.compare(ctx, nil, nil, ranges, 0); err != nil {
 		return rep, err
 	}
 	v.settle()
-	// A table never synced matches its source up to no cursor at all;
-	// calling that equal would pass a table nobody ever synced.
-	rep.Equal = o.Synced && rep.Missing == 0 && rep.Extra == 0 && rep.Different == 0
+	rep.Equal = equal(rep, o.Synced)
 	return rep, nil
+}
+
+// equal says whether a report shows a target that matches its source. A
+// table never synced matches its source up to no cursor at all; calling
+// that equal would pass a table nobody ever synced. The row counts must
+// agree once the pending new rows are set aside, whatever the key
+// comparison found: a count difference is never equal.
+func equal(r VerifyReport, synced bool) bool {
+	return synced && r.Missing == 0 && r.Extra == 0 && r.Different == 0 && r.Duplicate == 0 &&
+		r.TargetRows+r.PendingNew == r.SourceRows
 }
 
 // verifier walks the key ranges.
@@ -361,12 +393,20 @@ type verifier struct {
 	different              []string
 	missingOver, extraOver int64
 	differentOver          int64
+	duplicate              []string
 }
 
 // maxHeld bounds the mismatched keys verify keeps per kind.
 const maxHeld = 100000
 
-func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, top bool) error {
+// compare checksums [lo, hi) on both sides and narrows a difference down.
+// parent is the row count of the enclosing range (0 at the top): a range
+// that is not smaller than its parent (the two databases order the keys
+// differently) is compared by key at once, so every path down the ranges
+// shrinks and the work stays bounded by the table's size and its
+// differences.
+func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, parent int64) error {
+	top := parent == 0
 	sn, ssum, err := v.src.aggregate(ctx, lo, hi)
 	if err != nil {
 		return err
@@ -384,7 +424,7 @@ func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, top bo
 	}
 	v.rep.Differing++
 	n := max(sn, tn)
-	if n <= leafRows {
+	if n <= leafRows || (!top && n >= parent) {
 		return v.leaf(ctx, lo, hi)
 	}
 	side := v.src
@@ -400,7 +440,7 @@ func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, top bo
 	}
 	bounds := append(append([][]any{lo}, cuts...), hi)
 	for i := 0; i+1 < len(bounds); i++ {
-		if err := v.compare(ctx, bounds[i], bounds[i+1], 16, false); err != nil {
+		if err := v.compare(ctx, bounds[i], bounds[i+1], 16, n); err != nil {
 			return err
 		}
 	}
@@ -409,20 +449,28 @@ func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, top bo
 
 // leaf compares the rows of [lo, hi) by key.
 func (v *verifier) leaf(ctx context.Context, lo, hi []any) error {
-	sh, later, err := v.src.rowHashes(ctx, lo, hi, v.pos)
+	s, err := v.src.rowHashes(ctx, lo, hi, v.pos)
 	if err != nil {
 		return err
 	}
-	th, _, err := v.tgt.rowHashes(ctx, lo, hi, nil)
+	t, err := v.tgt.rowHashes(ctx, lo, hi, nil)
 	if err != nil {
 		return err
+	}
+	sh, th := s.hashes, t.hashes
+	v.rep.Duplicate += int64(len(t.dups))
+	if len(v.duplicate) < maxHeld {
+		v.duplicate = append(v.duplicate, t.dups...)
 	}
 	for k, h := range sh {
 		g, ok := th[k]
 		switch {
 		case ok && g == h:
-		case later[k]:
+		case s.later[k]:
 			v.rep.Pending++
+			if !ok {
+				v.rep.PendingNew++
+			}
 		case !ok && len(v.missing) < maxHeld:
 			v.missing[k] = h
 		case !ok:
@@ -472,6 +520,7 @@ func (v *verifier) settle() {
 	add("missing", mapKeys(v.missing))
 	add("extra", mapKeys(v.extra))
 	add("different", v.different)
+	add("duplicate", v.duplicate)
 }
 
 func mapKeys(m map[string]int64) []string {

@@ -175,6 +175,7 @@ func TestLoadTableProblems(t *testing.T) {
 		"zero_timeout.yaml":          {ErrOutOfRange, "timeout: out of range: 0s (allowed: more than 0s)"},
 		"bad_on_bad_rows.yaml":       {ErrBadValue, `on_bad_rows: invalid value "skip" (allowed: reject, fail)`},
 		"bad_cron.yaml":              {ErrBadValue, `schedule: invalid value "61 * * * *": end of range (61) above maximum (59)`},
+		"cron_big_step.yaml":         {ErrBadValue, `schedule: invalid value "*/61 * * * *": step 61 of the minute field is larger than its range 0-59`},
 		"cron_six_fields.yaml":       {ErrBadValue, `schedule: invalid value "0 */5 * * * *": 6 fields, want 5`},
 		"every_too_short.yaml":       {ErrBadValue, `schedule: invalid value "@every 500ms": interval 500ms is under 1s (allowed: "@every D"`},
 		"bad_name.yaml":              {ErrBadValue, `name: invalid value "my table" (allowed: 1 to 64 letters, digits, _ . -`},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,6 +100,36 @@ func parseSchedule(s string) error {
 	} else if n := len(strings.Fields(s)); !strings.HasPrefix(s, "@") && n != 5 {
 		return fmt.Errorf("%d fields, want 5 (minute hour day-of-month month day-of-week)", n)
 	}
-	_, err := cron.ParseStandard(s)
-	return err
+	if _, err := cron.ParseStandard(s); err != nil {
+		return err
+	}
+	return checkSteps(s)
+}
+
+// cronFields are the fields of a cron line, with their ranges.
+var cronFields = []struct {
+	name     string
+	min, max int
+}{{"minute", 0, 59}, {"hour", 0, 23}, {"day-of-month", 1, 31}, {"month", 1, 12}, {"day-of-week", 0, 6}}
+
+// checkSteps refuses a step larger than its field's range, which cron
+// takes silently: */61 in the minute field fires once an hour, at 0,
+// surely not what was meant.
+func checkSteps(s string) error {
+	if strings.HasPrefix(s, "@") {
+		return nil
+	}
+	for i, field := range strings.Fields(s) {
+		f := cronFields[i]
+		for _, part := range strings.Split(field, ",") {
+			_, step, ok := strings.Cut(part, "/")
+			if !ok {
+				continue
+			}
+			if n, err := strconv.Atoi(step); err == nil && n > f.max-f.min {
+				return fmt.Errorf("step %d of the %s field is larger than its range %d-%d", n, f.name, f.min, f.max)
+			}
+		}
+	}
+	return nil
 }

@@ -38,7 +38,13 @@ func writeError(rw http.ResponseWriter, code int, format string, a ...any) {
 func (w *web) listTables(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
-	writeJSON(rw, http.StatusOK, orEmpty(w.status.Read(ctx, w.cat.Tables())))
+	writeJSON(rw, http.StatusOK, orEmpty(w.statuses(ctx)))
+}
+
+// statuses reads the status of every declared table, broken declaration
+// files included.
+func (w *web) statuses(ctx context.Context) []queue.TableStatus {
+	return queue.WithBroken(w.status.Read(ctx, w.cat.Tables()), w.cat.Broken())
 }
 
 type tableHandler func(rw http.ResponseWriter, r *http.Request, t tables.Table)
@@ -50,11 +56,23 @@ func (w *web) withTable(h tableHandler) http.HandlerFunc {
 		name := r.PathValue("name")
 		t, ok := w.cat.Lookup(name)
 		if !ok {
-			writeError(rw, http.StatusNotFound, "table %q is not declared in %s", name, w.cfg.TablesDir)
+			w.notDeclared(rw, name)
 			return
 		}
 		h(rw, r, t)
 	}
+}
+
+// notDeclared answers 404 for a table without a declaration that loads,
+// naming the problem of its file when it has one.
+func (w *web) notDeclared(rw http.ResponseWriter, name string) {
+	for _, b := range w.cat.Broken() {
+		if b.Name == name {
+			writeError(rw, http.StatusNotFound, "table %q: its declaration does not load: %s", name, b.Problem)
+			return
+		}
+	}
+	writeError(rw, http.StatusNotFound, "table %q is not declared in %s", name, w.cfg.TablesDir)
 }
 
 func (w *web) getTable(rw http.ResponseWriter, r *http.Request, t tables.Table) {

@@ -84,7 +84,7 @@ func writeReport(path string) error {
 	b.WriteString("# Reliability: the fault-injection suite\n\n")
 	b.WriteString("Written by the suite itself (`cmd/syncd/faults_test.go`), with:\n\n")
 	b.WriteString("```sh\nmake test-faults\n```\n\n")
-	fmt.Fprintf(&b, "Last run: %s, %d cores, %s. Each scenario uses the real servers of the machine: PostgreSQL 15 as the source, MariaDB 10.11 as the target, a Redis 7 of its own. Every scenario ends with `syncd verify` comparing every row and column of the table with its source; \"equal\" means no row missing, extra or different.\n\n",
+	fmt.Fprintf(&b, "Last run: %s, %d cores, %s. Each scenario uses the real servers of the machine: PostgreSQL 15 as the source, MariaDB 10.11 as the target, a Redis 7 of its own. Every scenario ends with `syncd verify` comparing every row and column of the table with its source; \"equal\" means no row missing, extra, different or duplicate, and the row counts agree.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.Version())
 	b.WriteString("| scenario | times | rows | result | detail |\n|---|---:|---:|---|---|\n")
 	for _, r := range results {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/syncd/syncd/queue"
 	"github.com/syncd/syncd/sync/mysql"
 )
 
@@ -56,7 +57,7 @@ func successes(runs []mysql.RunRow, prior *mysql.RunRow, settle time.Duration) [
 	var out []success
 	add := func(r mysql.RunRow) {
 		if r.Status == mysql.StatusOK && r.Ended != nil {
-			out = append(out, success{end: *r.Ended, bound: r.Started.Add(-settle)})
+			out = append(out, success{end: *r.Ended, bound: queue.UpperBound(r.Started, settle, true)})
 		}
 	}
 	if prior != nil {

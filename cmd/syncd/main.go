@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/syncd/syncd/queue"
 )
 
 // Exit codes.
@@ -31,6 +33,7 @@ func (e *exitError) Unwrap() error { return e.err }
 func badConfig(err error) error { return &exitError{code: exitBadConfig, err: err} }
 
 func main() {
+	queue.QuietRedisLog()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	err := newRoot().ExecuteContext(ctx)
 	stop()

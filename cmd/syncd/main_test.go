@@ -71,7 +71,7 @@ func TestSyncCommandEndToEnd(t *testing.T) {
 	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
 		map[string]string{"items.yaml": itemsTable})
 
-	if out, code := runCLI("-c", cfg, "check", "--connect"); code != 0 || !strings.Contains(out, "ok: 1 tables") {
+	if out, code := runCLI("-c", cfg, "check", "--connect"); code != 0 || !strings.Contains(out, "ok: 1 table\n") {
 		t.Fatalf("check --connect: exit %d\n%s", code, out)
 	}
 	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
@@ -85,7 +85,8 @@ func TestSyncCommandEndToEnd(t *testing.T) {
 		t.Fatalf("target has %d rows and last key %s, want 10 and row 10", n, cursor)
 	}
 
-	if out, code := runCLI("-c", cfg, "verify", "items"); code != 0 || !strings.Contains(out, "items: equal: source 10 rows, target 10 rows") {
+	if out, code := runCLI("-c", cfg, "verify", "--all"); code != 0 || !strings.Contains(out, "items: equal: compared src:items with tgt:items (3 columns) in ") ||
+		!strings.Contains(out, "source 10 rows, target 10 rows") {
 		t.Fatalf("verify after sync: exit %d\n%s", code, out)
 	}
 	synctest.Exec(t, tgt, "DELETE FROM items WHERE id = 3")
@@ -275,5 +276,42 @@ func TestRejectsCommand(t *testing.T) {
 	}
 	if out, code := runCLI("-c", cfg, "status", "items", "--json"); code != 0 || !strings.Contains(out, `"rows_rejected": 1`) {
 		t.Fatalf("status: exit %d, want rows_rejected 1\n%s", code, out)
+	}
+}
+
+// check NAME of a broken file reports the file's problem, and check
+// --connect has the source parse the page query, declared where: included.
+func TestCheckNamesTheProblemOfABrokenFileAndABadWhere(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX items_sync ON items (updated_at, id)`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": strings.Replace(itemsTable, "cursor: updated_at}", "cursor: updated_at, where: \"name = = 'x'\"}", 1),
+			"orders.yaml": "name: orders\nsource: {connection: src, table: orders, key: [id], cursor: c}\ntarget: {table: orders}\nschedule: '*/61 * * * *'\n"})
+
+	out, code := runCLI("-c", cfg, "check", "orders")
+	if code != exitBadConfig || strings.Contains(out, "not declared") || !strings.Contains(out, `table "orders": its declaration does not load`) ||
+		!strings.Contains(out, "schedule") {
+		t.Fatalf("check of a broken file: exit %d\n%s", code, out)
+	}
+	must(t, os.Remove(filepath.Join(filepath.Dir(cfg), "tables", "orders.yaml")))
+	out, code = runCLI("-c", cfg, "check", "items", "--connect")
+	if code != exitFailed || !strings.Contains(out, "refuses the page query") || !strings.Contains(out, "tables refused: 1 problem") {
+		t.Fatalf("check --connect of a where: that does not parse: exit %d\n%s", code, out)
+	}
+}
+
+// With Redis down, enqueue says so in one line naming its address, with
+// none of Asynq's error codes.
+func TestRedisUnreachableIsOneClearLine(t *testing.T) {
+	cfg := writeConfig(t, "connections:\n  tgt: {driver: mysql, dsn: 'x@tcp(127.0.0.1)/x'}\ntarget: tgt\nredis: {addr: '127.0.0.1:1'}\n",
+		map[string]string{"items.yaml": "source: {connection: tgt, table: items, key: [id], cursor: c}\ntarget: {table: items}\n"})
+	out, code := runCLI("-c", cfg, "enqueue", "items")
+	if code != exitFailed || !strings.Contains(out, "redis at 127.0.0.1:1 is not reachable: dial tcp 127.0.0.1:1") || strings.Contains(out, "UNKNOWN") {
+		t.Fatalf("enqueue with redis down: exit %d\n%s", code, out)
 	}
 }

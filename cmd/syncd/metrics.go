@@ -104,8 +104,13 @@ type stateCollector struct {
 var (
 	pausedDesc = prometheus.NewDesc("syncd_paused",
 		"1 while the table is paused.", []string{labelTable}, nil)
-	lagDesc = prometheus.NewDesc("syncd_cursor_lag_seconds",
-		"The source's clock minus the table's time cursor; absent for other cursors, paused tables and unreachable sources.",
+	lagDesc = prometheus.NewDesc("syncd_lag_seconds",
+		"How far behind its source the table is known to be: the time since the upper bound of its last successful run; absent before the first.",
+		[]string{labelTable}, nil)
+	neverSyncedDesc = prometheus.NewDesc("syncd_never_synced",
+		"1 while the table has had no successful run (its lag is unknown), else 0.", []string{labelTable}, nil)
+	rowAgeDesc = prometheus.NewDesc("syncd_row_age_seconds",
+		"The source's clock minus the table's time cursor: the age of the newest row synced; absent for other cursors, paused tables and unreachable sources.",
 		[]string{labelTable}, nil)
 	lastSuccessDesc = prometheus.NewDesc("syncd_last_success_timestamp_seconds",
 		"When the table's last successful run ended (Unix time).", []string{labelTable}, nil)
@@ -118,7 +123,7 @@ var (
 const scrapeTimeout = 8 * time.Second
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{pausedDesc, lagDesc, lastSuccessDesc, taskActiveDesc} {
+	for _, d := range []*prometheus.Desc{pausedDesc, lagDesc, neverSyncedDesc, rowAgeDesc, lastSuccessDesc, taskActiveDesc} {
 		ch <- d
 	}
 }
@@ -129,8 +134,12 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range c.status(ctx) {
 		ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, boolValue(s.Paused), s.Name)
 		ch <- prometheus.MustNewConstMetric(taskActiveDesc, prometheus.GaugeValue, boolValue(s.Task == "active"), s.Name)
+		ch <- prometheus.MustNewConstMetric(neverSyncedDesc, prometheus.GaugeValue, boolValue(s.LagSeconds == nil), s.Name)
 		if s.LagSeconds != nil {
 			ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, *s.LagSeconds, s.Name)
+		}
+		if s.RowAgeSeconds != nil {
+			ch <- prometheus.MustNewConstMetric(rowAgeDesc, prometheus.GaugeValue, *s.RowAgeSeconds, s.Name)
 		}
 		if s.LastSuccess != nil {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(s.LastSuccess.UnixNano())/1e9, s.Name)

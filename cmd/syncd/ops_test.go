@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -195,8 +198,16 @@ func TestAPIMetricsAndCLI(t *testing.T) {
 			t.Errorf("%s moved by %v, want %v", key, got, want)
 		}
 	}
-	if lag, ok := after[`syncd_cursor_lag_seconds{table=items}`]; !ok || lag < 3500 {
-		t.Errorf("cursor lag %v (present %v); want about an hour: the rows are an hour old", lag, ok)
+	// The rows are an hour old, but the table was synced a moment ago:
+	// it is seconds behind its source, however old its newest row.
+	if lag, ok := after[`syncd_lag_seconds{table=items}`]; !ok || lag > 120 {
+		t.Errorf("lag %v (present %v); want the seconds since the run's upper bound", lag, ok)
+	}
+	if age, ok := after[`syncd_row_age_seconds{table=items}`]; !ok || age < 3500 {
+		t.Errorf("row age %v (present %v); want about an hour: the rows are an hour old", age, ok)
+	}
+	if before[`syncd_never_synced{table=items}`] != 1 || after[`syncd_never_synced{table=items}`] != 0 {
+		t.Errorf("never synced %v before the run, %v after; want 1, then 0", before[`syncd_never_synced{table=items}`], after[`syncd_never_synced{table=items}`])
 	}
 	if ts := after[`syncd_last_success_timestamp_seconds{table=items}`]; ts < float64(time.Now().Add(-time.Hour).Unix()) {
 		t.Errorf("last success timestamp %v, want within the last hour", ts)
@@ -204,6 +215,7 @@ func TestAPIMetricsAndCLI(t *testing.T) {
 	if !hasPrefix(after, "asynq_") {
 		t.Error("no asynq_ queue metrics in /metrics")
 	}
+	checkShippedMetricNames(t, after)
 
 	code, body = w.call(http.MethodGet, "/api/tables/items/runs", true)
 	if code != http.StatusOK || !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"rows_read":10`) {
@@ -341,6 +353,53 @@ func TestAPIReadOnlyAndCrossSite(t *testing.T) {
 	}
 }
 
+// Times never read negative: a tick that is due, or a time from a clock
+// ahead of this one.
+func TestNextAndAgoAreNeverNegative(t *testing.T) {
+	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	for _, c := range []struct{ got, want string }{
+		{nextText(at(-5*time.Second), now), "due now"},
+		{nextText(at(-400*time.Millisecond), now), "due now"},
+		{nextText(at(300*time.Millisecond), now), "due now"},
+		{nextText(at(5*time.Second), now), "in 5s"},
+		{agoText(at(3*time.Second), now), "0s ago"},
+		{agoText(at(-90*time.Second), now), "1m30s ago"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// checkShippedMetricNames fails for each syncd_ metric that the shipped
+// alerts, dashboard or operations guide name and /metrics does not
+// export: a renamed metric would leave them silent.
+func checkShippedMetricNames(t *testing.T, scraped map[string]float64) {
+	t.Helper()
+	exported := map[string]bool{}
+	for key := range scraped {
+		name, _, _ := strings.Cut(key, "{")
+		exported[name] = true
+	}
+	re := regexp.MustCompile(`syncd_[a-z_]+`)
+	for _, file := range []string{"../../docs/prometheus-alerts.yaml", "../../docs/grafana-dashboard.json", "../../docs/operations.md"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range re.FindAllString(string(b), -1) {
+			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_sum"), "_count")
+			if !exported[base] && !strings.HasSuffix(name, "_") && !notAMetric[name] {
+				t.Errorf("%s names %s, which /metrics does not export", file, name)
+			}
+		}
+	}
+}
+
+// notAMetric are syncd_ names in the docs that are tables, not metrics.
+var notAMetric = map[string]bool{"syncd_state": true, "syncd_runs": true, "syncd_rejects": true}
+
 func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0:                              "0s",
@@ -355,5 +414,48 @@ func TestShortDuration(t *testing.T) {
 		if got := shortDuration(d); got != want {
 			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// syncd runs shows the rejected rows, and a long error under a run
+// neither widens a column nor breaks the alignment of the runs.
+func TestRunsStayAligned(t *testing.T) {
+	ended := time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC)
+	runs := []mysql.RunRow{
+		{ID: 12, Started: ended.Add(-time.Second), Ended: &ended, Trigger: "schedule", Status: "ok", Read: 120, Inserted: 4, Updated: 110, Unchanged: 3, Rejected: 3, CursorAfter: "t:2026-03-01T08:00:00Z [\"i:1\"]"},
+		{ID: 11, Started: ended.Add(-time.Minute), Ended: &ended, Trigger: "schedule", Status: "failed",
+			Error: strings.Repeat("a very long error that goes on ", 8)},
+		{ID: 10, Started: ended.Add(-2 * time.Minute), Ended: &ended, Trigger: "manual", Status: "ok", Read: 5},
+	}
+	var b bytes.Buffer
+	if err := printRuns(&b, runs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	header := lines[0]
+	col := strings.Index(header, "REJECTED")
+	if col < 0 {
+		t.Fatalf("no REJECTED column:\n%s", b.String())
+	}
+	for _, i := range []int{1, 2, 4} {
+		if lines[i][col:col+1] == " " || len(lines[i]) > len(header)+40 {
+			t.Errorf("line %d is not aligned under the header:\n%s", i, b.String())
+		}
+	}
+	if !strings.HasPrefix(lines[3], "    error: a very long error") || !strings.Contains(lines[1][col:], "3") {
+		t.Errorf("want the error under its run, and 3 rejected:\n%s", b.String())
+	}
+}
+
+// Durations in the logs carry their unit.
+func TestLogDurationsCarryUnits(t *testing.T) {
+	var b bytes.Buffer
+	log, err := newLogger(&b, "info", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info().Dur("duration", 1503*time.Millisecond).Msg("run finished")
+	if !strings.Contains(b.String(), `"duration":"1.503s"`) {
+		t.Fatalf("log line %s; want the duration as 1.503s", b.String())
 	}
 }

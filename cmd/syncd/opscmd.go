@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,21 +29,28 @@ func newStatus(g *globals) *cobra.Command {
 		Use:   "status [NAME...]",
 		Short: "Where each table stands: paused, cursor, lag, last run, next run, task",
 		Long: `status reports, for each named table (every declared table when none is
-named): its schedule, whether it is paused, the stored cursor, the lag (the
+named, broken declaration files included): whether it is paused, the stored
+cursor, the lag (the time since the upper bound of the last successful run:
+how far behind its source the table is known to be), the row age (the
 source's clock minus a time cursor; a paused table's source is not read),
 the last run and the age of the last successful one, rows rejected, the
-next scheduled run, and whether a task of the table is queued or running
-now with its progress. --json prints the same as /api/tables.`,
+next scheduled run, whether a task of the table is queued or running now
+with its progress, and its last error. --json prints the same as /api/tables.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, ts, err := loadTables(g, args, len(args) == 0)
+			a, err := load(g)
 			if err != nil {
+				return err
+			}
+			declared, broken := a.splitBroken(args)
+			ts, err := a.find(declared, len(args) == 0)
+			if err != nil && (len(declared) > 0 || len(broken) == 0) {
 				return err
 			}
 			pools, enq, closeAll := a.open()
 			defer closeAll()
 			ctx, cancel := context.WithTimeout(cmd.Context(), statusTimeout)
 			defer cancel()
-			sts := queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts)
+			sts := queue.WithBroken(queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts), broken)
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), sts)
 			}
@@ -64,6 +72,22 @@ func loadTables(g *globals, names []string, all bool) (*app, []tables.Table, err
 	return a, ts, err
 }
 
+// splitBroken divides table names into those of broken declaration files
+// and the others; with no names, every broken file is returned.
+func (a *app) splitBroken(names []string) (declared []string, broken []queue.BrokenFile) {
+	if len(names) == 0 {
+		return nil, a.brokenFiles
+	}
+	for _, n := range names {
+		if b, ok := a.brokenFile(n); ok {
+			broken = append(broken, b)
+		} else {
+			declared = append(declared, n)
+		}
+	}
+	return declared, broken
+}
+
 // open returns the database pools and the queue client of a, and the
 // func that closes both.
 func (a *app) open() (*connect.Pools, *queue.Enqueuer, func()) {
@@ -82,13 +106,16 @@ func printJSON(w io.Writer, v any) error {
 // one line each.
 func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN")
+	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tROW AGE\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN")
 	var problems []string
 	for _, s := range sts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
-			secondsText(s.LagSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
+			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
 		for _, p := range s.Problems {
 			problems = append(problems, s.Name+": "+p)
+		}
+		if s.LastError != "" {
+			problems = append(problems, s.Name+": last error "+agoText(s.LastErrorAt, now)+": "+strings.Join(strings.Fields(s.LastError), " "))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -101,7 +128,10 @@ func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 }
 
 func stateText(s queue.TableStatus) string {
-	if s.Paused {
+	switch {
+	case s.Broken:
+		return "broken"
+	case s.Paused:
 		return "paused"
 	}
 	return "active"
@@ -138,18 +168,25 @@ func secondsText(s *float64) string {
 	return shortDuration(time.Duration(*s * float64(time.Second)))
 }
 
+// agoText renders how long ago t was; a t ahead of now (another
+// machine's clock) is "0s ago", never a negative age.
 func agoText(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return shortDuration(now.Sub(*t)) + " ago"
+	return shortDuration(max(now.Sub(*t), 0)) + " ago"
 }
 
+// nextText renders when t comes; a time that has come (a tick being
+// enqueued right now) is "due now", never "in -5s".
 func nextText(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return "in " + shortDuration(t.Sub(now))
+	if d := t.Sub(now).Round(time.Second); d > 0 {
+		return "in " + shortDuration(d)
+	}
+	return "due now"
 }
 
 // shortDuration renders d in its two largest units (45s, 5m30s, 2h5m,
@@ -227,24 +264,35 @@ func orEmpty[T any](s []T) []T {
 }
 
 // printRuns writes one line per run; a run's error follows it, indented.
+// The columns are aligned over the run lines alone, so that a long error
+// neither widens a column nor breaks the alignment.
 func printRuns(w io.Writer, runs []mysql.RunRow) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tDURATION\tCURSOR AFTER")
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tCURSOR AFTER")
 	for _, r := range runs {
 		dur := "-"
 		if r.Ended != nil {
 			dur = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
-			r.Read, r.Inserted, r.Updated, r.Unchanged, dur, orDash(r.CursorAfter))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
+			r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, dur, orDash(r.CursorAfter))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	fmt.Fprintln(w, lines[0])
+	for i, r := range runs {
+		fmt.Fprintln(w, lines[i+1])
 		if r.Error != "" {
-			fmt.Fprintf(tw, "\t  error: %s\n", r.Error)
+			fmt.Fprintf(w, "    error: %s\n", strings.Join(strings.Fields(r.Error), " "))
 		}
 	}
 	if len(runs) == 0 {
-		fmt.Fprintln(tw, "(no runs)")
+		fmt.Fprintln(w, "(no runs)")
 	}
-	return tw.Flush()
+	return nil
 }
 
 func newPause(g *globals) *cobra.Command {

@@ -43,7 +43,7 @@ type pageData struct {
 func (w *web) page(rw http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
-	data := pageData{Tables: w.status.Read(ctx, w.cat.Tables()), ReadOnly: w.cfg.HTTP.ReadOnly, Monitor: monitorPath + "/", Now: time.Now()}
+	data := pageData{Tables: w.statuses(ctx), ReadOnly: w.cfg.HTTP.ReadOnly, Monitor: monitorPath + "/", Now: time.Now()}
 	renderPage(rw, "status.html", data)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/sync/mysql"
 )
 
 // chromiumInstall is how Debian gets the browser the page test drives.
@@ -104,9 +105,10 @@ func TestStatusPageInChromium(t *testing.T) {
 	}
 	lag, state, lastRun := text("#table-items .lag"), text("#table-items .state"), text("#table-items .last-run")
 	monitor, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`nav a[href^="/monitor"]`), "href"))
-	// The rows are an hour old: the lag reads 1h and some minutes.
-	if err != nil || !strings.HasPrefix(lag, "1h") || state != "active" || !strings.Contains(lastRun, "ok 10 rows") || monitor.Value != "/monitor/" {
-		t.Fatalf("page shows lag %q, state %q, last run %q, monitor link %q (%v); want 1h..., active, ok 10 rows, /monitor/",
+	// The rows are an hour old, but the table was synced seconds ago: the
+	// lag is seconds, not the rows' age.
+	if err != nil || strings.Contains(lag, "h") || !strings.HasSuffix(lag, "s") || state != "active" || !strings.Contains(lastRun, "ok 10 rows") || monitor.Value != "/monitor/" {
+		t.Fatalf("page shows lag %q, state %q, last run %q, monitor link %q (%v); want seconds, active, ok 10 rows, /monitor/",
 			lag, state, lastRun, monitor.Value, err)
 	}
 	screenshot(t, ctx, "status-page.png")
@@ -207,5 +209,27 @@ func TestMakeInstallsNoBrowser(t *testing.T) {
 	must(t, err)
 	if i, j := strings.Index(string(ci), "\n.ci/browser"), strings.Index(string(ci), "\nmake test"); i < 0 || j < i {
 		t.Errorf(".ci/run does not install the browser (.ci/browser) before make test:\n%s", ci)
+	}
+}
+
+// A table's last error shows under its name with when it happened, once:
+// not again when the last run's error says it already. A broken
+// declaration file shows its file instead of a schedule.
+func TestPageLastError(t *testing.T) {
+	render := func(st queue.TableStatus) string {
+		var b bytes.Buffer
+		must(t, pageTemplate.Execute(&b, pageData{Tables: []queue.TableStatus{st}, Monitor: "/monitor/"}))
+		return b.String()
+	}
+	at := time.Now().Add(-90 * time.Second)
+	broken := queue.TableStatus{Name: "orders", Broken: true, File: "tables/orders.yaml", LastError: "tables/orders.yaml: schedule: invalid value", LastErrorAt: &at}
+	if page := render(broken); !strings.Contains(page, "<small>tables/orders.yaml</small>") || !strings.Contains(page, `<span class="failed">broken</span>`) ||
+		!strings.Contains(page, `<div class="error last-error">1m30s ago: tables/orders.yaml: schedule: invalid value</div>`) {
+		t.Fatalf("a broken declaration:\n%s", page)
+	}
+	failed := queue.TableStatus{Name: "items", Schedule: "@daily", LastError: "login failed", LastErrorAt: &at,
+		LastRun: &mysql.RunRow{Status: "failed", Error: "login failed", Ended: &at}}
+	if page := render(failed); strings.Count(page, "login failed") != 1 {
+		t.Fatalf("the last run's error shown twice:\n%s", page)
 	}
 }

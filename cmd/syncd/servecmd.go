@@ -97,6 +97,10 @@ func (a *app) serve(ctx context.Context, r roles) error {
 	}
 	pools := connect.NewPools(a.cfg)
 	defer pools.Close()
+	if err := queue.PingRedis(ctx, queue.RedisConnOpt(a.cfg.Redis)); err != nil {
+		// Asynq keeps trying; say once what it waits for.
+		a.log.Error().Err(err).Msg("the queue waits for redis")
+	}
 
 	if r.worker {
 		m := newMetrics()

@@ -89,10 +89,16 @@ func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table,
 	defer cancel()
 	job, err := connect.Open(ctx, pools, t)
 	if err != nil {
-		a.log.Error().Str(datasync.FieldTable, t.Name).Err(err).Msg("cannot open table")
+		a.log.Error().Str(datasync.FieldTable, t.Name).Err(err).Msg("run could not start")
+		if rerr := connect.RecordFailure(ctx, pools, t, datasync.TriggerManual, time.Now(), err); rerr != nil {
+			a.log.Warn().Str(datasync.FieldTable, t.Name).Err(rerr).Msg("failure not recorded in the run log")
+		}
 		return err
 	}
 	defer job.Close()
+	if job.Created {
+		a.log.Info().Str(datasync.FieldTable, t.Name).Str("target_table", t.Target.Table).Msg("created the target table (target.create)")
+	}
 	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log, AcceptSchema: acceptSchema})
 	return err
 }

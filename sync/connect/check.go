@@ -20,6 +20,9 @@ func Check(ctx context.Context, p *Pools, t tables.Table) []datasync.Problem {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: err.Error()}}
 	}
 	out := checkSource(ctx, p, t, src)
+	if err := src.CheckPageQuery(ctx); err != nil {
+		out = append(out, datasync.Problem{Table: t.Name, Error: true, Message: err.Error()})
+	}
 	out = append(out, checkDrift(ctx, p, t, src)...)
 	m, err := datasync.NewMapping(t, src.Columns())
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mssql"
@@ -100,13 +101,18 @@ type Job struct {
 	Source  *datasync.SQLSource
 	Target  *mysql.Target
 	Mapping datasync.Mapping
+	// Created is true when Open created the target table (target.create).
+	Created bool
 }
 
 // Open prepares a run of t: it opens (or reuses) both connections, learns
 // the source's columns, creates the target table when target.create asks
-// for it and it is missing, and builds the mapping and the target.
+// for it and it is missing, refuses a target whose keys do not fit the
+// mapping (an error matching datasync.ErrDeclaration), and builds the
+// mapping and the target.
 func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
-	if _, err := createTarget(ctx, p, t); err != nil {
+	created, err := createTarget(ctx, p, t)
+	if err != nil {
 		return nil, err
 	}
 	src, err := OpenSource(ctx, p, t)
@@ -117,11 +123,32 @@ func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := targetKeys(ctx, p, t, m); err != nil {
+		return nil, err
+	}
 	tgt, err := OpenTarget(ctx, p, t, m)
 	if err != nil {
 		return nil, err
 	}
-	return &Job{Table: t, Source: src, Target: tgt, Mapping: m}, nil
+	return &Job{Table: t, Source: src, Target: tgt, Mapping: m, Created: created}, nil
+}
+
+// targetKeys refuses a target table whose primary key is not the mapped
+// key, or that has another UNIQUE key: the rules check --connect applies.
+// A missing table is left to the write, which names it.
+func targetKeys(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) error {
+	db, id, err := targetDB(ctx, p, t)
+	if err != nil {
+		return err
+	}
+	info, err := mysql.Describe(ctx, db, id)
+	if err != nil {
+		return fmt.Errorf("%s: describe target %s: %w", t.Name, t.Target.Table, err)
+	}
+	if len(info.Columns) == 0 {
+		return nil
+	}
+	return datasync.CheckTargetKeys(t, m, info)
 }
 
 // OpenSource opens the source of t.
@@ -205,6 +232,18 @@ func columnsOf(infos []datasync.ColumnInfo) []datasync.Column {
 		cols[i] = datasync.Column{Name: c.Name, DatabaseType: c.Type}
 	}
 	return cols
+}
+
+// RecordFailure writes err, which stopped t before a run began, into the
+// run log of t's target as a failed run at when. A target that cannot be
+// reached cannot keep it: the error saying so is returned, and status
+// shows that target's problem instead.
+func RecordFailure(ctx context.Context, p *Pools, t tables.Table, trigger string, when time.Time, err error) error {
+	db, serr := StateDB(ctx, p, t)
+	if serr != nil {
+		return serr
+	}
+	return mysql.RecordFailure(ctx, db, t.Name, trigger, when, err.Error())
 }
 
 // Run runs t once with everything opened from p.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
@@ -131,5 +132,55 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("after repair: %+v; want equal", rep)
 			}
 		})
+	}
+}
+
+// TestVerifyCompositeKeyPending: verify of a composite-key table with
+// pending rows ends, and finds them pending.
+func TestVerifyCompositeKeyPending(t *testing.T) {
+	t.Parallel()
+	_, myDSN := synctest.MariaDB(t)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	srcDSN := synctest.Postgres(t)
+	src := synctest.Open(t, "pgx", srcDSN)
+	synctest.Exec(t, src, `CREATE TABLE olines (order_id bigint NOT NULL, line_no integer NOT NULL, qty numeric(18,3) NOT NULL,
+			modified_at timestamp(6) NOT NULL, PRIMARY KEY (order_id, line_no))`,
+		`INSERT INTO olines SELECT o, l, l * 1.5, localtimestamp - interval '1 hour' FROM generate_series(1, 1000) o, generate_series(1, 3) l`)
+	synctest.Exec(t, tgt, `CREATE TABLE olines (order_id BIGINT NOT NULL, line_no INT NOT NULL, qty DECIMAL(18,3) NOT NULL,
+			modified_at DATETIME(6) NOT NULL, PRIMARY KEY (order_id, line_no))`)
+	w := &verifyWorld{src: src, tgt: tgt, pools: connect.NewPools(&tables.Config{Connections: map[string]tables.Connection{
+		"src": {Driver: tables.DriverPostgres, DSN: srcDSN}, "tgt": {Driver: tables.DriverMySQL, DSN: myDSN},
+	}})}
+	t.Cleanup(func() { w.pools.Close() })
+	w.table = tables.Table{
+		Name:   "olines",
+		Source: tables.Source{Connection: "src", Table: "olines", Key: []string{"order_id", "line_no"}, Cursor: "modified_at", CursorClock: tables.ClockLocal},
+		Target: tables.Target{Connection: "tgt", Table: "olines"}, BatchSize: 1000, OnBadRows: tables.OnBadRowsReject,
+	}
+	w.sync(t)
+	synctest.Exec(t, src, "UPDATE olines SET qty = qty + 1, modified_at = localtimestamp WHERE (order_id * 7 + line_no) % 167 = 0")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := connect.Verify(ctx, w.pools, w.table, 16)
+	if err != nil {
+		t.Fatalf("verify of a composite key with pending rows: %v (%+v)", err, rep)
+	}
+	if !rep.Equal || rep.Pending != 18 || rep.Missing+rep.Extra+rep.Different != 0 {
+		t.Fatalf("%+v: want equal with 18 pending", rep)
+	}
+}
+
+// TestVerifyDuplicateTargetRows: a target that lost its primary key and
+// holds two rows for some keys is never "equal", even when each key's
+// newest row matches its source.
+func TestVerifyDuplicateTargetRows(t *testing.T) {
+	t.Parallel()
+	w := newVerifyWorld(t, tables.DriverPostgres, 50)
+	w.sync(t)
+	synctest.Exec(t, w.tgt, "ALTER TABLE items DROP PRIMARY KEY",
+		"INSERT INTO items SELECT * FROM items WHERE id IN (7, 8)")
+	rep := w.verify(t, 16)
+	if rep.Equal || rep.SourceRows != 50 || rep.TargetRows != 52 || rep.Duplicate != 2 {
+		t.Fatalf("%+v: want not equal, 50 source rows, 52 target rows, 2 duplicates", rep)
 	}
 }

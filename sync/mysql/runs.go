@@ -70,6 +70,20 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 	return nil
 }
 
+// RecordFailure writes a failed run that never started: the error that
+// stopped the table before a run could begin (a source that refuses the
+// login, a column the declaration names and the source lacks, a target
+// with the wrong keys), so that the run log and status show it.
+func RecordFailure(ctx context.Context, db *sql.DB, table, trigger string, at time.Time, errText string) error {
+	_, err := db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at, error) "+
+		"SELECT ?, ?, ?, COALESCE((SELECT version FROM syncd_state WHERE table_name = ?), 0), ?, ?, ?",
+		table, trigger, StatusFailed, table, at.UTC(), at.UTC(), errText)
+	if err != nil {
+		return fmt.Errorf("record failure of %s in syncd_runs: %w", table, err)
+	}
+	return nil
+}
+
 // positionText renders a position for the run log, NULL for none.
 func positionText(p datasync.Position) (sql.NullString, error) {
 	if p.IsZero() {
@@ -172,21 +186,21 @@ func LastRunID(ctx context.Context, db *sql.DB, table string) (int64, error) {
 	return id.Int64, nil
 }
 
-// LastSuccess returns when the table's newest successful run ended; ok is
-// false when none did.
-func LastSuccess(ctx context.Context, db *sql.DB, table string) (ended time.Time, ok bool, err error) {
+// LastSuccess returns when the table's newest successful run started and
+// ended; ok is false when none did.
+func LastSuccess(ctx context.Context, db *sql.DB, table string) (started, ended time.Time, ok bool, err error) {
 	var t sql.NullTime
 	// Newest first along the (table_name, id) index: it stops at the
 	// first ok run instead of reading the table's whole history.
-	err = db.QueryRowContext(ctx, "SELECT ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
-		table, StatusOK).Scan(&t)
+	err = db.QueryRowContext(ctx, "SELECT started_at, ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
+		table, StatusOK).Scan(&started, &t)
 	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
-		return ended, false, nil
+		return started, ended, false, nil
 	}
 	if err != nil {
-		return ended, false, fmt.Errorf("read syncd_runs: %w", err)
+		return started, ended, false, fmt.Errorf("read syncd_runs: %w", err)
 	}
-	return t.Time, t.Valid, nil
+	return started, t.Time, t.Valid, nil
 }
 
 // LastSuccessBefore returns the table's newest successful run started
