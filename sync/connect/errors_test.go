@@ -159,7 +159,11 @@ func TestErrorClassesMariaDB(t *testing.T) {
 	synctest.Exec(t, db, "CREATE TABLE t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB", "INSERT INTO t VALUES (1, 1), (2, 2)")
 	user := synctest.UniqueName("syncd_u_")
 	synctest.Exec(t, db, "CREATE USER "+user+"@'%' IDENTIFIED BY 'pw'")
-	t.Cleanup(func() { _, _ = db.Exec("DROP USER " + user + "@'%'") })
+	t.Cleanup(func() {
+		if _, err := db.Exec("DROP USER " + user + "@'%'"); err != nil {
+			t.Errorf("drop user %s: %v", user, err)
+		}
+	})
 	base := strings.TrimSuffix(synctest.MariaDBDSN, "/")
 	checkClasses(t, []errorCase{
 		{"authentication", true, func(t *testing.T) error {
