@@ -56,3 +56,18 @@ func matchEncoding(src, tgt Checksummer) (Checksummer, error) {
 	}
 	return inEncoding{Checksummer: tgt, h: h, enc: enc}, nil
 }
+
+// ColumnCanonicalizer is a Checksummer whose canonical text of a column
+// depends on the column's own type, not only on its family: SQL Server's
+// datetime holds 1/300 s, which its driver reads to the millisecond.
+type ColumnCanonicalizer interface {
+	CanonicalColumn(quoted string, c Column, f Family) string
+}
+
+// canonical is c's canonical text of col, of family f.
+func canonical(c Checksummer, col column, f Family) string {
+	if cc, ok := c.(ColumnCanonicalizer); ok {
+		return cc.CanonicalColumn(col.quoted, col.Column, f)
+	}
+	return c.Canonical(col.quoted, f)
+}

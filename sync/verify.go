@@ -79,7 +79,7 @@ func rowText(c Checksummer, cols []column, fams []Family) string {
 		if i > 0 {
 			parts = append(parts, "'|'")
 		}
-		parts = append(parts, "COALESCE("+c.Canonical(col.quoted, fams[i])+", "+nullText+")")
+		parts = append(parts, "COALESCE("+canonical(c, col, fams[i])+", "+nullText+")")
 	}
 	return c.Concat(parts)
 }

@@ -6,11 +6,33 @@ import (
 	datasync "github.com/syncd/syncd/sync"
 )
 
-var _ datasync.HashEncoder = Dialect{}
+var (
+	_ datasync.HashEncoder         = Dialect{}
+	_ datasync.ColumnCanonicalizer = Dialect{}
+)
+
+// CanonicalColumn implements datasync.ColumnCanonicalizer: a datetime is
+// rounded to the millisecond, as the driver reads its 1/300 s ticks
+// (.003, .007) and the target holds them; SQL Server 2016+ would convert
+// it to datetime2 exactly (.003333).
+func (d Dialect) CanonicalColumn(c string, col datasync.Column, f datasync.Family) string {
+	if f == datasync.FamilyTime && col.DatabaseType == typeDateTime {
+		return timeText("CAST(" + c + " AS DATETIME2(3))")
+	}
+	return d.Canonical(c, f)
+}
+
+// timeText prints a datetime2 x as yyyy-mm-dd hh:mi:ss.ffffff: style 120
+// and the microseconds, six digits always (Babelfish's style 121 drops
+// trailing zeros). NULL stays NULL: + is not CONCAT.
+func timeText(x string) string {
+	return "CONVERT(VARCHAR(19), " + x + ", 120) + '.' + RIGHT('00000' + CAST(DATEPART(MICROSECOND, " + x + ") AS VARCHAR(6)), 6)"
+}
 
 // Canonical implements datasync.Checksummer: each family as the text the
-// other dialects render it as. Style 121 prints a datetime2(6) as
-// yyyy-mm-dd hh:mi:ss.ffffff, style 23 a date as yyyy-mm-dd. Integers go
+// other dialects render it as. Times are rounded to the microsecond
+// (datetime2(7)'s last digit, as MySQL rounds it); style 23 prints a date
+// as yyyy-mm-dd. Integers go
 // through BIGINT so that a rowversion is its number, as the target holds
 // it (a bit or an int is unchanged by it).
 func (d Dialect) Canonical(c string, f datasync.Family) string {
@@ -18,11 +40,11 @@ func (d Dialect) Canonical(c string, f datasync.Family) string {
 	case datasync.FamilyInt:
 		return "CAST(CAST(" + c + " AS BIGINT) AS VARCHAR(20))"
 	case datasync.FamilyDecimal:
-		return "CAST(CAST(" + c + " AS DECIMAL(38,10)) AS VARCHAR(50))"
+		return d.decimalText(c)
 	case datasync.FamilyFloat:
 		return "CAST(CAST(" + c + " AS DECIMAL(38,6)) AS VARCHAR(50))"
 	case datasync.FamilyTime:
-		return "CONVERT(VARCHAR(26), CAST(" + c + " AS DATETIME2(6)), 121)"
+		return timeText("CAST(" + c + " AS DATETIME2(6))")
 	case datasync.FamilyDate:
 		return "CONVERT(VARCHAR(10), " + c + ", 23)"
 	case datasync.FamilyBool:
@@ -33,6 +55,18 @@ func (d Dialect) Canonical(c string, f datasync.Family) string {
 		return "LOWER(CONVERT(VARCHAR(36), " + c + "))"
 	}
 	return "CAST(" + c + " AS NVARCHAR(MAX))"
+}
+
+// decimalText prints an exact number with 10 decimal places. Babelfish
+// keeps a decimal(p,2)'s 2 places through the cast (its numeric prints its
+// own scale); adding a zero of 10 places gives it 10. SQL Server would
+// lose the 10th place of a decimal(38,10) that way (the sum's precision
+// is over 38).
+func (d Dialect) decimalText(c string) string {
+	if d.Babelfish {
+		return "CAST(CAST(" + c + " AS DECIMAL(38,10)) + 0.0000000000 AS VARCHAR(50))"
+	}
+	return "CAST(CAST(" + c + " AS DECIMAL(38,10)) AS VARCHAR(50))"
 }
 
 // hex renders a binary as lower-case hex without 0x. SQL Server's

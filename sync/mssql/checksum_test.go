@@ -9,8 +9,8 @@ import (
 )
 
 // The texts verify runs on SQL Server and on Babelfish, per family,
-// checked against what SQL Server documents: CONVERT styles 121
-// (yyyy-mm-dd hh:mi:ss.fffffff), 23 (yyyy-mm-dd) and 2 (hex without 0x);
+// checked against what SQL Server documents: CONVERT styles 120
+// (yyyy-mm-dd hh:mi:ss), 23 (yyyy-mm-dd) and 2 (hex without 0x);
 // HASHBYTES over an NVARCHAR's bytes, no UTF-8 collation; CONCAT needing
 // two arguments. TestServerVerify runs them on the test server.
 func TestChecksumGolden(t *testing.T) {
@@ -29,6 +29,7 @@ func TestChecksumGolden(t *testing.T) {
 		fmt.Fprintf(&b, "concat: %s\n", d.Concat([]string{"[a]", "'|'", "[b]"}))
 		fmt.Fprintf(&b, "hash32: %s\n", d.Hash32("[t]"))
 		fmt.Fprintf(&b, "encoding: %s\n", d.HashEncoding())
+		fmt.Fprintf(&b, "datetime: %s\n", d.CanonicalColumn("[c]", datasync.Column{DatabaseType: "DATETIME"}, datasync.FamilyTime))
 		name := "verify_checksum"
 		if d.Babelfish {
 			name += "_babelfish"
