@@ -207,9 +207,23 @@ func describedRowversions(ctx context.Context, db *sql.DB, stmt string) (map[str
 }
 
 // SchemaChanged implements datasync.SchemaErrors: a column read by name
-// that no longer exists (error 207, "Invalid column name").
+// that no longer exists (error 207, "Invalid column name"; Babelfish
+// passes on PostgreSQL's `column "x" does not exist` under its catch-all
+// number 33557097).
 func (Dialect) SchemaChanged(err error) bool {
-	// The driver's Error (by value or pointer) has this method.
-	var se interface{ SQLErrorNumber() int32 }
-	return errors.As(err, &se) && se.SQLErrorNumber() == 207
+	// The driver's Error (by value or pointer) has these methods.
+	var se interface {
+		SQLErrorNumber() int32
+		SQLErrorMessage() string
+	}
+	if !errors.As(err, &se) {
+		return false
+	}
+	msg := se.SQLErrorMessage()
+	return se.SQLErrorNumber() == 207 ||
+		(se.SQLErrorNumber() == babelfishError && strings.HasPrefix(msg, "column ") && strings.HasSuffix(msg, " does not exist"))
 }
+
+// babelfishError is the number Babelfish gives the PostgreSQL errors it
+// has no SQL Server number for.
+const babelfishError = 33557097
