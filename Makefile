@@ -10,9 +10,12 @@ build:
 	$(GO) build -o $(BIN)/syncd-demo ./cmd/syncd-demo
 	$(GO) build -o $(BIN)/syncd-bench ./cmd/syncd-bench
 
-# Everything, against the real servers on loopback (started if down).
+# Everything, against the real servers on loopback (started if down). The
+# SQL Server tests run against SYNCD_TEST_MSSQL_DSN, or Babelfish from
+# ../shared/babelfish (.ci/babelfish prints its DSN).
 test: services vet
-	SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
+	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
+	  SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
 # The fault-injection suite: workers killed, MariaDB killed and restarted,
 # Redis stopped and flushed, two workers and two schedulers, long source
@@ -21,6 +24,7 @@ test: services vet
 # written to docs/reliability.md. SYNCD_FAULTS_DURATION sets how long the
 # continuous-write scenarios run (default 2m).
 test-faults: services
+	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
 	SYNCD_TEST_REQUIRE_SERVERS=1 SYNCD_FAULTS_REPORT=$(CURDIR)/docs/reliability.md \
 	  $(GO) test -tags faults -count=1 -timeout 30m -v -run 'TestFaults' ./cmd/syncd
 
