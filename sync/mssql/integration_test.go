@@ -66,7 +66,11 @@ func readAll(t *testing.T, src *datasync.SQLSource, tbl tables.Table, limit int)
 		if len(page) < limit {
 			return all
 		}
-		pos = m.PositionOf(page[len(page)-1])
+		next := m.PositionOf(page[len(page)-1])
+		if reflect.DeepEqual(next, pos) {
+			t.Fatalf("the page after %v starts at %v again: paging does not advance", pos, next)
+		}
+		pos = next
 	}
 }
 
