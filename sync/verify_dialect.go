@@ -1,5 +1,8 @@
 package datasync
 
+// Optional parts of a Checksummer, for dialects whose servers hash or
+// print some values their own way (SQL Server).
+
 import "fmt"
 
 // Encodings a Checksummer may hash text in.
