@@ -11,13 +11,16 @@ build:
 	$(GO) build -o $(BIN)/syncd-bench ./cmd/syncd-bench
 
 # Everything, against the real servers on loopback (started if down).
+# The SQL Server tests run against SYNCD_TEST_MSSQL_DSN, or Babelfish from
+# ../shared/babelfish (.ci/babelfish prints its DSN).
 # The status page's browser tests need Chromium; without it they skip
 # (said here, since go test hides skips), except under CI, where .ci/run
 # installs it and a missing browser fails them. Nothing here installs it.
 test: services vet
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || \
 	  echo "make test: no chromium on PATH: the status page's browser tests skip (install it: apt-get install chromium)"
-	SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
+	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
+	  SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
 # The fault-injection suite: workers killed, MariaDB killed and restarted,
 # Redis stopped and flushed, two workers and two schedulers, long source
@@ -26,6 +29,7 @@ test: services vet
 # written to docs/reliability.md. SYNCD_FAULTS_DURATION sets how long the
 # continuous-write scenarios run (default 2m).
 test-faults: services
+	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
 	SYNCD_TEST_REQUIRE_SERVERS=1 SYNCD_FAULTS_REPORT=$(CURDIR)/docs/reliability.md \
 	  $(GO) test -tags faults -count=1 -timeout 30m -v -run 'TestFaults' ./cmd/syncd
 

@@ -44,7 +44,9 @@ func FamilyOf(c Column) Family {
 		return FamilyDate
 	case "BOOL", "BOOLEAN":
 		return FamilyBool
-	case "BYTEA", "BINARY", "VARBINARY", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "IMAGE", "ROWVERSION":
+	case "ROWVERSION": // a uint64 counter, an unsigned integer in the target
+		return FamilyInt
+	case "BYTEA", "BINARY", "VARBINARY", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "IMAGE":
 		return FamilyBytes
 	case "UUID", "UNIQUEIDENTIFIER":
 		return FamilyUUID
@@ -62,7 +64,8 @@ type Checksummer interface {
 	// Concat joins text expressions, none of them NULL.
 	Concat(parts []string) string
 	// Hash32 is a non-negative integer below 2^32 taken from the MD5 of
-	// the UTF-8 bytes of a text expression.
+	// the UTF-8 bytes of a text expression (or of the encoding a
+	// HashEncoder names).
 	Hash32(text string) string
 }
 
@@ -76,7 +79,7 @@ func rowText(c Checksummer, cols []column, fams []Family) string {
 		if i > 0 {
 			parts = append(parts, "'|'")
 		}
-		parts = append(parts, "COALESCE("+c.Canonical(col.quoted, fams[i])+", "+nullText+")")
+		parts = append(parts, "COALESCE("+canonical(c, col, fams[i])+", "+nullText+")")
 	}
 	return c.Concat(parts)
 }
@@ -320,6 +323,10 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 	tc, ok2 := tgt.d.(Checksummer)
 	if !ok1 || !ok2 {
 		return rep, fmt.Errorf("%s: the dialect cannot checksum rows", src.name())
+	}
+	tc, err := matchEncoding(sc, tc)
+	if err != nil {
+		return rep, fmt.Errorf("%s: %w", src.name(), err)
 	}
 	s := &verifySide{s: src, c: sc}
 	t := &verifySide{s: tgt, c: tc}

@@ -161,6 +161,12 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := d.(mssql.Dialect); ok {
+		// SQL Server and Babelfish differ in a few statements (mssql/server.go).
+		if d, err = mssql.DialectOf(ctx, db); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
 	return datasync.NewSQLSource(ctx, db, d, t)
 }
 

@@ -49,7 +49,7 @@ func driftSources() []driftSource {
 		dropQty:   "ALTER TABLE items DROP COLUMN qty",
 		retypeQty: "ALTER TABLE items MODIFY qty DECIMAL(12,2) NOT NULL",
 		qtyWas:    "int(11)", qtyIs: "decimal(12,2)",
-	}}
+	}, mssqlDriftSource}
 }
 
 // servers makes the source database and the MariaDB target, with items
@@ -57,9 +57,12 @@ func driftSources() []driftSource {
 func (ds driftSource) servers(t *testing.T) (src, tgt *sql.DB, p *Pools) {
 	t.Helper()
 	var srcDSN string
-	if ds.driver == tables.DriverPostgres {
+	switch ds.driver {
+	case tables.DriverPostgres:
 		srcDSN = synctest.Postgres(t)
-	} else {
+	case tables.DriverSQLServer:
+		srcDSN = synctest.SQLServer(t)
+	default:
 		_, srcDSN = synctest.MariaDB(t)
 	}
 	_, tgtDSN := synctest.MariaDB(t)

@@ -66,9 +66,31 @@ func (e *env) q(name string) string { return quote(e.f.Dialect, name) }
 // written as ? in q.
 func (e *env) srcExec(q string, args ...any) {
 	e.t.Helper()
+	q, args = nullLiterals(q, args)
 	if _, err := e.src.Exec(e.placeholders(q), args...); err != nil {
 		e.t.Fatalf("source: %s: %v", q, err)
 	}
+}
+
+// nullLiterals writes the nil arguments of q into it as NULL: Babelfish
+// refuses the untyped NULL parameter go-mssqldb sends for nil (TDS type
+// 0x1F), and a literal NULL is the same row on every server.
+func nullLiterals(q string, args []any) (string, []any) {
+	var b strings.Builder
+	var kept []any
+	n := 0
+	for _, r := range q {
+		if r == '?' && n < len(args) {
+			n++
+			if args[n-1] == nil {
+				b.WriteString("NULL")
+				continue
+			}
+			kept = append(kept, args[n-1])
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), kept
 }
 
 func (e *env) placeholders(q string) string {

@@ -81,7 +81,9 @@ func describeColumns(ctx context.Context, db *sql.DB, prefix, schema, table stri
 		}
 		c.Length, c.Precision, c.Scale = length.Int64, precision.Int64, scale.Int64
 		c.Type = catalogType(c.Type)
-		c.Nullable = nullable == "YES"
+		// The server fills a rowversion in every row; Babelfish's catalog
+		// calls it nullable all the same.
+		c.Nullable = nullable == "YES" && c.Type != typeRowversion
 		cols = append(cols, c)
 	}
 	if err := rows.Err(); err != nil {

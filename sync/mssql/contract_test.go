@@ -1,7 +1,6 @@
 package mssql_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/syncd/syncd/sync/contract"
@@ -12,10 +11,7 @@ import (
 // TestContract syncs real SQL Server tables into MariaDB. It needs a SQL
 // Server where the login may create databases (docker-compose.yml's).
 func TestContract(t *testing.T) {
-	admin := os.Getenv("SYNCD_TEST_MSSQL_DSN")
-	if admin == "" {
-		t.Skip("SYNCD_TEST_MSSQL_DSN not set")
-	}
+	synctest.MSSQLAdmin(t)
 	contract.Run(t, contract.Fixture{
 		Dialect:     mssql.Dialect{},
 		NewDatabase: func(t testing.TB) string { return synctest.SQLServer(t) },

@@ -16,8 +16,14 @@ import (
 	"github.com/syncd/syncd/tables"
 )
 
-// Dialect is SQL Server's datasync.Dialect and datasync.Cataloger.
-type Dialect struct{}
+// Dialect is SQL Server's datasync.Dialect and datasync.Cataloger. The
+// zero value speaks to SQL Server; DialectOf tells the server it reaches.
+type Dialect struct {
+	// Babelfish is set for Babelfish for PostgreSQL, a PostgreSQL that
+	// speaks T-SQL: it bounds rowversion cursors and renders checksums
+	// its own way (server.go).
+	Babelfish bool
+}
 
 var (
 	_ datasync.Dialect   = Dialect{}
@@ -74,13 +80,6 @@ func (Dialect) SelectPage(columns, from, where, orderBy, limit string) string {
 		" WHERE " + where + " ORDER BY " + orderBy
 }
 
-// rowversionBound is the highest rowversion no open transaction can still
-// commit below: MIN_ACTIVE_ROWVERSION is the lowest value of the open ones
-// (or the next one to be given out), so every row at or below it minus one
-// is committed. @@DBTS, or MAX of the column, would skip rows of open
-// transactions.
-const rowversionBound = "SELECT CAST(CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT) - 1 AS BINARY(8))"
-
 // UpperBoundQuery implements datasync.Dialect. Time cursors read the
 // server's own clock, the one that fills them (cursor_clock: local or
 // utc); datetimeoffset holds instants, so its clock is the same either way.
@@ -95,7 +94,7 @@ const rowversionBound = "SELECT CAST(CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT) - 1
 // below the last one read, and no settle can help; and everything that is
 // not a time, an integer or a rowversion. CheckCursor refuses them before
 // any run.
-func (Dialect) UpperBoundQuery(cursor datasync.Column, clock string) (string, bool) {
+func (d Dialect) UpperBoundQuery(cursor datasync.Column, clock string) (string, bool) {
 	utc := clock == tables.ClockUTC
 	switch cursor.DatabaseType {
 	case typeDateTime:
@@ -111,7 +110,7 @@ func (Dialect) UpperBoundQuery(cursor datasync.Column, clock string) (string, bo
 	case typeRowversion, typeBinary:
 		// BINARY too: a source whose columns were not refined reports a
 		// rowversion as BINARY, and MAX would be unsafe for one.
-		return rowversionBound, false
+		return d.rowversionBound(), false
 	}
 	return "THROW 50000, N'syncd: " + badCursor(cursor.DatabaseType) + "', 1;", false
 }

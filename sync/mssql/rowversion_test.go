@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mssql"
@@ -39,9 +40,13 @@ func TestRowversionState(t *testing.T) {
 }
 
 // A row written by a transaction still open when a run starts holds a
-// rowversion below rows committed after it. The run's bound,
-// MIN_ACTIVE_ROWVERSION() - 1, stops below it, so the row committed
-// later is read by the next run instead of being skipped for good.
+// rowversion below rows committed after it. The run's bound stops below
+// it, so the row committed later is read by the next run instead of being
+// skipped for good. On SQL Server the bound is MIN_ACTIVE_ROWVERSION() - 1,
+// exactly one below the open row; on Babelfish it is the snapshot's xmin
+// - 1, which another session's open transaction (the server is shared)
+// may hold lower still, so there it is at most that and the runs are
+// repeated until the rows arrive.
 func TestServerRowversionOpenTransaction(t *testing.T) {
 	dsn := synctest.SQLServer(t)
 	db, err := mssql.OpenDB(dsn)
@@ -49,10 +54,14 @@ func TestServerRowversionOpenTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	// Row versioning, so that the reader neither blocks on nor reads the
-	// open transaction's row (docs/sqlserver.md recommends it).
-	synctest.Exec(t, db, "ALTER DATABASE CURRENT SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE",
-		"CREATE TABLE dbo.items (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, rv ROWVERSION)",
+	bf := synctest.IsBabelfish(t, db)
+	if !bf {
+		// Row versioning, so that the reader neither blocks on nor reads
+		// the open transaction's row (docs/sqlserver.md recommends it);
+		// Babelfish, a PostgreSQL, reads row versions always.
+		synctest.Exec(t, db, "ALTER DATABASE CURRENT SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE")
+	}
+	synctest.Exec(t, db, "CREATE TABLE dbo.items (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, rv ROWVERSION)",
 		"CREATE INDEX ix_items_rv ON dbo.items (rv, id)",
 		"INSERT INTO dbo.items (id, n) VALUES (1, 1), (2, 2)")
 	ctx := context.Background()
@@ -77,22 +86,28 @@ func TestServerRowversionOpenTransaction(t *testing.T) {
 	}
 	defer src.Close()
 	hi, err := src.UpperBound(ctx, 0)
-	if err != nil || hi != open-1 {
-		t.Fatalf("bound %v, %v; want %d, just below the open transaction's row", hi, err, open-1)
+	if err != nil || (!bf && hi != open-1) || (bf && hi.(uint64) >= open) {
+		t.Fatalf("bound %v, %v; want %d or below, under the open transaction's row", hi, err, open-1)
 	}
 	pos, ids := readIDs(t, src, tbl, datasync.Position{}, hi)
-	if !equal(ids, 1, 2) {
+	if !equal(ids, 1, 2) && !(bf && len(ids) == 0) {
 		t.Fatalf("first run read %v, want 1 and 2 only", ids)
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	hi, err = src.UpperBound(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(time.Minute); len(ids) < 4 && time.Now().Before(deadline); {
+		if hi, err = src.UpperBound(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		var more []int64
+		pos, more = readIDs(t, src, tbl, pos, hi)
+		if ids = append(ids, more...); len(more) == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
-	if _, ids = readIDs(t, src, tbl, pos, hi); !equal(ids, 3, 4) {
-		t.Fatalf("next run read %v, want 3, committed late, then 4", ids)
+	if !equal(ids, 1, 2, 3, 4) {
+		t.Fatalf("runs read %v, want 1 and 2, then 3, committed late, then 4", ids)
 	}
 }
 

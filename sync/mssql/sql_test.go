@@ -298,7 +298,7 @@ func TestCatalogQueries(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	b.WriteString(columnsQuery("[erp].") + "\n" + indexesQuery("[erp].") + "\n" + describeQuery + "\n")
+	b.WriteString(columnsQuery("[erp].") + "\n" + indexesQuery("[erp].") + "\n" + rowversionColumnsQuery("[erp].") + "\n")
 	checkGolden(t, "catalog", b.String())
 }
 

@@ -37,3 +37,14 @@ func (Dialect) Concat(parts []string) string { return "CONCAT(" + strings.Join(p
 func (Dialect) Hash32(text string) string {
 	return "CAST(CONV(SUBSTRING(MD5(" + text + "), 1, 8), 16, 10) AS UNSIGNED)"
 }
+
+var _ datasync.EncodingHasher = Dialect{}
+
+// Hash32In implements datasync.EncodingHasher: the text converted to
+// encoding (utf16le, as SQL Server hashes an NVARCHAR) before MD5.
+func (d Dialect) Hash32In(text, encoding string) string {
+	if encoding == datasync.EncodingUTF8 {
+		return d.Hash32(text)
+	}
+	return d.Hash32("CONVERT(" + text + " USING " + encoding + ")")
+}

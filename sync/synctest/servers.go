@@ -95,29 +95,62 @@ func Postgres(t testing.TB) (dsn string) {
 	return replaceDatabase(PostgresDSN, name)
 }
 
-// SQLServer creates a database of its own for the test on the SQL Server
-// that SYNCD_TEST_MSSQL_DSN names (its login must be allowed to create
-// databases), drops it when the test ends, and returns a DSN for it. With
-// the variable unset the test is skipped: no SQL Server runs on the
-// developers' machines.
-func SQLServer(t testing.TB) (dsn string) {
+// MSSQLHint says how to get a SQL Server for the tests.
+const MSSQLHint = "set SYNCD_TEST_MSSQL_DSN to a SQL Server whose login may create databases:" +
+	" Babelfish with ../shared/babelfish/start (what make test and CI use)," +
+	" or SQL Server with docker compose up -d mssql (README.md: Tests)"
+
+// MSSQLAdmin returns the DSN of the test SQL Server (SYNCD_TEST_MSSQL_DSN).
+// Without one the test fails under CI or SYNCD_TEST_REQUIRE_SERVERS and is
+// skipped elsewhere, with one line saying how to get a server; the value
+// "none" (make test on a machine without ../shared/babelfish) skips it
+// everywhere, saying so.
+func MSSQLAdmin(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("SYNCD_TEST_MSSQL_DSN")
-	if admin == "" {
-		t.Skip("SYNCD_TEST_MSSQL_DSN not set")
+	switch {
+	case admin == "none":
+		t.Skip("no SQL Server (SYNCD_TEST_MSSQL_DSN=none): " + MSSQLHint)
+	case admin == "" && (os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_SERVERS") != ""):
+		t.Fatal("SYNCD_TEST_MSSQL_DSN is not set: " + MSSQLHint)
+	case admin == "":
+		t.Skip("SYNCD_TEST_MSSQL_DSN is not set: " + MSSQLHint)
 	}
+	return admin
+}
+
+// SQLServer creates a database of its own for the test on the SQL Server
+// that SYNCD_TEST_MSSQL_DSN names (see MSSQLAdmin), drops it when the test
+// ends, and returns a DSN for it. The server may be Babelfish, shared with
+// other test runs: only the test's own database is touched. On SQL Server
+// the database's collation is Latin1_General_100_CI_AS_SC (2012+), whose
+// NVARCHAR functions count emoji as one character; Babelfish takes no
+// COLLATE here and keeps its default.
+func SQLServer(t testing.TB) (dsn string) {
+	t.Helper()
+	admin := MSSQLAdmin(t)
 	db, err := sql.Open("sqlserver", admin)
 	if err == nil {
 		err = pingSoon(db)
 	}
 	if err != nil {
-		t.Fatalf("SQL Server of SYNCD_TEST_MSSQL_DSN: %v", err)
+		unreachable(t, "SQL Server of SYNCD_TEST_MSSQL_DSN", MSSQLHint, err)
 	}
 	name := UniqueName("syncd_t_")
-	mustExec(t, db, "CREATE DATABASE "+name+" COLLATE Latin1_General_100_CI_AS_SC_UTF8")
+	collate, bf := " COLLATE Latin1_General_100_CI_AS_SC", IsBabelfish(t, db)
+	if bf {
+		collate = ""
+	}
+	if err := execRetried(db, "CREATE DATABASE "+name+collate); err != nil {
+		t.Fatalf("CREATE DATABASE %s: %v", name, err)
+	}
 	t.Cleanup(func() {
-		_, _ = db.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
-		_, _ = db.Exec("DROP DATABASE " + name)
+		if !bf {
+			_, _ = db.Exec("ALTER DATABASE " + name + " SET SINGLE_USER WITH ROLLBACK IMMEDIATE")
+		}
+		if err := execRetried(db, "DROP DATABASE "+name); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
 		db.Close()
 	})
 	if u, err := url.Parse(admin); err == nil && u.Scheme == "sqlserver" {
@@ -127,6 +160,41 @@ func SQLServer(t testing.TB) (dsn string) {
 		return u.String()
 	}
 	return strings.TrimSuffix(admin, ";") + ";database=" + name
+}
+
+// execRetried runs q, again after a moment while Babelfish reports that
+// another session changed the same catalog row: it creates and drops
+// databases in shared PostgreSQL catalogs, and tests run side by side.
+func execRetried(db *sql.DB, q string) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		if _, err = db.Exec(q); err == nil || !strings.Contains(err.Error(), "concurrently") {
+			return err
+		}
+		time.Sleep(time.Duration(50+i*50) * time.Millisecond)
+	}
+	return err
+}
+
+// IsBabelfish reports whether db reaches Babelfish for PostgreSQL rather
+// than SQL Server (SERVERPROPERTY('babelfish') is 1 there, NULL on SQL
+// Server).
+func IsBabelfish(t testing.TB, db *sql.DB) bool {
+	t.Helper()
+	var bf sql.NullInt64
+	if err := db.QueryRow("SELECT CAST(SERVERPROPERTY('babelfish') AS INT)").Scan(&bf); err != nil {
+		t.Fatalf("ask which T-SQL server this is: %v", err)
+	}
+	return bf.Valid && bf.Int64 == 1
+}
+
+// NeedsSQLServer skips the test on Babelfish, naming what only SQL Server
+// has (docs/sqlserver.md lists these); on SQL Server it does nothing.
+func NeedsSQLServer(t testing.TB, db *sql.DB, what string) {
+	t.Helper()
+	if IsBabelfish(t, db) {
+		t.Skip("needs SQL Server: " + what + " (the test server is Babelfish; docs/sqlserver.md)")
+	}
 }
 
 // replaceDatabase swaps the database of a postgres:// URL.
