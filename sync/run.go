@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -119,6 +120,10 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	if hi == nil {
 		return nil // an empty source: nothing to read, nothing to bound
 	}
+	if note := clockBehind(st.Position, hi); note != "" {
+		log.Warn().Str(FieldCursor, st.Position.String()).Msg(note)
+		rec.Notes = strings.TrimPrefix(rec.Notes+"; "+note, "; ")
+	}
 	if err := retryRejects(ctx, o, st, rec); err != nil {
 		return err
 	}
@@ -223,6 +228,22 @@ func upperBound(ctx context.Context, o Options) (any, error) {
 	defer cancel()
 	hi, err := o.Source.UpperBound(pctx, o.Table.Settle)
 	return hi, timedOut(ctx, pctx, err, o.Table)
+}
+
+// clockBehind says so when a run's upper bound, read from the source's
+// clock, is before the stored time cursor: the clock stepped back since
+// the cursor was stored (or cursor_clock names another clock than the
+// one that fills the column). Rows the clock stamps now fall below the
+// cursor, where no run reads; only a rewind reaches them.
+func clockBehind(pos Position, hi any) string {
+	cur, ok := pos.Cursor.(time.Time)
+	bound, ok2 := hi.(time.Time)
+	if !ok || !ok2 || !bound.Before(cur) {
+		return ""
+	}
+	return fmt.Sprintf("the source clock minus settle reads %s, %v behind the stored cursor: it stepped back, or cursor_clock is not the clock that fills the column; "+
+		"rows it stamps now fall below the cursor and are not read: once the clock is right, rewind with syncd enqueue --from a time before the step",
+		bound.Format(time.RFC3339Nano), cur.Sub(bound).Round(time.Millisecond))
 }
 
 // pageContext bounds one page's statements by the table's page_timeout
