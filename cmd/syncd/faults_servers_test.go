@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"syscall"
 	"testing"
@@ -131,13 +132,17 @@ func privateMariaDB(t *testing.T, extra ...string) *server {
 	return s
 }
 
-// privatePostgres starts a PostgreSQL 15 server of the test's own (initdb
-// into a fresh directory, run as the postgres user) and creates the
-// database syncd_f in it.
+// privatePostgres starts a PostgreSQL server of the test's own (initdb
+// into a fresh directory, run as the postgres user; the newest version
+// under /usr/lib/postgresql) and creates the database syncd_f in it.
 func privatePostgres(t *testing.T) *server {
 	t.Helper()
-	bin := "/usr/lib/postgresql/15/bin/"
-	requireBinary(t, bin+"initdb")
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	sort.Slice(found, func(i, j int) bool { return pgVersion(found[i]) < pgVersion(found[j]) })
+	if len(found) == 0 {
+		t.Fatal("no /usr/lib/postgresql/*/bin/initdb for a private PostgreSQL (apt-get install postgresql)")
+	}
+	bin := filepath.Dir(found[len(found)-1]) + "/"
 	u, err := user.Lookup("postgres")
 	must(t, err)
 	uid, _ := strconv.Atoi(u.Uid)
@@ -158,6 +163,12 @@ func privatePostgres(t *testing.T) *server {
 	synctest.Exec(t, synctest.Open(t, "pgx", admin), "CREATE DATABASE syncd_f ENCODING 'UTF8' TEMPLATE template0")
 	s.dsn = fmt.Sprintf("postgres://postgres@%s/syncd_f?sslmode=disable", s.Addr())
 	return s
+}
+
+// pgVersion is the major version in a path /usr/lib/postgresql/N/bin/...
+func pgVersion(path string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(path))))
+	return n
 }
 
 func pingDSN(driver, dsn string) error {
