@@ -20,7 +20,9 @@ import (
 // 90 s); to kill at a new point every time without waiting for that,
 // each round enqueues into a queue of its own, so the expired tasks come
 // back later and run beside the newer ones: the fencing version has to
-// keep them apart, and the run log must show it doing so.
+// keep them apart, and the run log must show it doing so. The source
+// keeps changing until they have all come back, so that they have pages
+// to write (a run that writes nothing cannot be fenced).
 func TestFaultsWorkerKilled(t *testing.T) {
 	const kills = 20
 	w := newWorld(t, worldOptions{queues: kills + 1, batch: 200})
@@ -44,7 +46,13 @@ func TestFaultsWorkerKilled(t *testing.T) {
 	tb.Queue = w.queues[kills]
 	w.start("worker")
 	w.enqueue(tb)
+	stop := make(chan struct{})
+	changes := writeLoad(t, w.src, []string{"items"}, stop)
 	w.idle(3 * time.Minute)
+	close(stop)
+	n := <-changes
+	w.enqueue(tb) // the last changes
+	w.idle(time.Minute)
 	if progress[kills-1] >= 1000 {
 		t.Errorf("the load ended before the last kill (pages at each kill: %v)", progress)
 	}
@@ -58,8 +66,8 @@ func TestFaultsWorkerKilled(t *testing.T) {
 		t.Errorf("no run of the table was fenced: the re-delivered tasks never ran beside a newer run, so the scenario shows nothing of fencing\n%s", w.logTail())
 	}
 	w.mustEqual("worker killed (SIGKILL) at random points of a 200,000-row first load, restarted each time", "items", kills,
-		fmt.Sprintf("pages of 1,000 committed at each kill: %v; the odd kills landed this far into a page: %s; %d runs fenced by a newer run (re-delivered tasks of killed workers running beside it)",
-			progress, strings.Join(within, ", "), fenced))
+		fmt.Sprintf("pages of 1,000 committed at each kill: %v; the odd kills landed this far into a page: %s; %d source changes while the killed workers' tasks came back; %d runs fenced by a newer run of the table (those tasks running beside it)",
+			progress, strings.Join(within, ", "), n, fenced))
 }
 
 // A worker frozen with SIGSTOP in the middle of a run, past its Asynq
