@@ -22,12 +22,17 @@ test: services vet
 	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
 	  SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
-# The fault-injection suite: workers killed, MariaDB killed and restarted,
-# Redis stopped and flushed, two workers and two schedulers, long source
-# transactions, bad rows; every scenario ends with syncd verify. It kills
-# the machine's MariaDB, so it runs alone, after make test. Its results are
-# written to docs/reliability.md. SYNCD_FAULTS_DURATION sets how long the
-# continuous-write scenarios run (default 2m).
+# The fault-injection suite: workers killed and frozen past their lease,
+# the target and source servers killed and restarted, connections cut and
+# stalled, Redis stopped and flushed, the source clock stepping back, the
+# target's disk full, two workers and two schedulers, long source
+# transactions, bad rows; every scenario ends with syncd verify finding the
+# table equal with nothing pending. Scenarios that kill, stall or fill a
+# server start private ones (mariadbd, PostgreSQL 15 run as postgres,
+# redis-server) on free loopback ports; the shared servers only hold the
+# scenarios' own databases, so it is safe to run beside make test. Its
+# results are written to docs/reliability.md. SYNCD_FAULTS_DURATION sets
+# how long the continuous-write scenarios run (default 2m).
 test-faults: services
 	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
 	SYNCD_TEST_REQUIRE_SERVERS=1 SYNCD_FAULTS_REPORT=$(CURDIR)/docs/reliability.md \

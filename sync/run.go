@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -112,12 +113,16 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	if err != nil {
 		return err
 	}
-	hi, err := o.Source.UpperBound(ctx, o.Table.Settle)
+	hi, err := upperBound(ctx, o)
 	if err != nil {
 		return err
 	}
 	if hi == nil {
 		return nil // an empty source: nothing to read, nothing to bound
+	}
+	if note := clockBehind(st.Position, hi); note != "" {
+		log.Warn().Str(FieldCursor, st.Position.String()).Msg(note)
+		rec.Notes = strings.TrimPrefix(rec.Notes+"; "+note, "; ")
 	}
 	if err := retryRejects(ctx, o, st, rec); err != nil {
 		return err
@@ -125,7 +130,7 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	start := withOverlap(st.Position, o.Table.Overlap)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := readPages(ctx, o.Source, start, hi, o.Table.BatchSize, o.Mapping)
+	pages := readPages(ctx, o.Source, start, hi, o.Table, o.Mapping)
 	for p := range pages {
 		if p.err != nil {
 			return p.err
@@ -150,7 +155,10 @@ func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord,
 	for i, r := range p.rows {
 		out[i] = o.Mapping.Project(r)
 	}
-	ws, err := o.Target.WritePage(ctx, st, out, p.last)
+	pctx, cancel := pageContext(ctx, o.Table)
+	ws, err := o.Target.WritePage(pctx, st, out, p.last)
+	err = timedOut(ctx, pctx, err, o.Table)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("write page %d of %s: %w", rec.Pages+1, o.Table.Name, err)
 	}
@@ -183,12 +191,16 @@ type page struct {
 // writer: the channel holds one page, so memory stays bounded by about
 // three pages whatever the table's size. It closes the channel after the
 // last page or the first error.
-func readPages(ctx context.Context, src Source, pos Position, hi any, limit int, m Mapping) <-chan page {
+func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping) <-chan page {
 	out := make(chan page, 1)
+	limit := t.BatchSize
 	go func() {
 		defer close(out)
 		for {
-			rows, err := src.ReadPage(ctx, pos, hi, limit)
+			pctx, cancel := pageContext(ctx, t)
+			rows, err := src.ReadPage(pctx, pos, hi, limit)
+			err = timedOut(ctx, pctx, err, t)
+			cancel()
 			if err == nil && len(rows) == 0 {
 				return
 			}
@@ -208,6 +220,50 @@ func readPages(ctx context.Context, src Source, pos Position, hi any, limit int,
 		}
 	}()
 	return out
+}
+
+// upperBound reads the run's upper bound within the page timeout.
+func upperBound(ctx context.Context, o Options) (any, error) {
+	pctx, cancel := pageContext(ctx, o.Table)
+	defer cancel()
+	hi, err := o.Source.UpperBound(pctx, o.Table.Settle)
+	return hi, timedOut(ctx, pctx, err, o.Table)
+}
+
+// clockBehind says so when a run's upper bound, read from the source's
+// clock, is before the stored time cursor: the clock stepped back since
+// the cursor was stored (or cursor_clock names another clock than the
+// one that fills the column). Rows the clock stamps now fall below the
+// cursor, where no run reads; only a rewind reaches them.
+func clockBehind(pos Position, hi any) string {
+	cur, ok := pos.Cursor.(time.Time)
+	bound, ok2 := hi.(time.Time)
+	if !ok || !ok2 || !bound.Before(cur) {
+		return ""
+	}
+	return fmt.Sprintf("the source clock minus settle reads %s, %v behind the stored cursor: it stepped back, or cursor_clock is not the clock that fills the column; "+
+		"rows it stamps now fall below the cursor and are not read: once the clock is right, rewind with syncd enqueue --from a time before the step",
+		bound.Format(time.RFC3339Nano), cur.Sub(bound).Round(time.Millisecond))
+}
+
+// pageContext bounds one page's statements by the table's page_timeout
+// (none when zero): a connection that stops answering without closing
+// (half-open) then fails the run instead of holding the table until the
+// run's own timeout.
+func pageContext(ctx context.Context, t tables.Table) (context.Context, context.CancelFunc) {
+	if t.PageTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, t.PageTimeout)
+}
+
+// timedOut names the page timeout in err when it is what ended pctx
+// (and not the run's own context).
+func timedOut(ctx, pctx context.Context, err error, t tables.Table) error {
+	if err != nil && ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within page_timeout %v (a hung or half-open connection): %w", t.PageTimeout, err)
+	}
+	return err
 }
 
 // IsFenced reports whether err says another run of the table took over.

@@ -76,6 +76,8 @@ type Defaults struct {
 	OnBadRows string        `koanf:"on_bad_rows"`
 	Timeout   time.Duration `koanf:"timeout"`
 	Queue     string        `koanf:"queue"`
+	// PageTimeout: see Table.PageTimeout.
+	PageTimeout time.Duration `koanf:"page_timeout"`
 }
 
 // Log chooses the log level and format ("json", "console", or "auto":

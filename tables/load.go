@@ -168,6 +168,8 @@ func builtinDefaults() Defaults {
 		OnBadRows: OnBadRowsReject,
 		Timeout:   DefaultTimeout,
 		Queue:     DefaultQueue,
+
+		PageTimeout: DefaultPageTimeout,
 	}
 }
 
@@ -195,6 +197,9 @@ func inherit(r Defaults, set map[string]bool, prefix string, d Defaults) Default
 	}
 	if unset("queue") {
 		r.Queue = d.Queue
+	}
+	if unset("page_timeout") {
+		r.PageTimeout = d.PageTimeout
 	}
 	return r
 }

@@ -38,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 	if erp := cfg.Connections["erp"]; erp.Encrypt != "true" || erp.ApplicationIntent != "ReadOnly" || erp.AppName != "" {
 		t.Errorf("erp SQL Server options = %q, %q, %q", erp.Encrypt, erp.ApplicationIntent, erp.AppName)
 	}
-	want := Defaults{Schedule: DefaultSchedule, BatchSize: 1000, Settle: 10 * time.Second, OnBadRows: OnBadRowsReject, Timeout: DefaultTimeout, Queue: DefaultQueue}
+	want := Defaults{Schedule: DefaultSchedule, BatchSize: 1000, Settle: 10 * time.Second, OnBadRows: OnBadRowsReject, Timeout: DefaultTimeout, Queue: DefaultQueue, PageTimeout: DefaultPageTimeout}
 	if cfg.Defaults != want {
 		t.Errorf("Defaults = %+v, want %+v", cfg.Defaults, want)
 	}

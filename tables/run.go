@@ -30,6 +30,8 @@ func (t Table) run() Defaults {
 		OnBadRows: t.OnBadRows,
 		Timeout:   t.Timeout,
 		Queue:     t.Queue,
+
+		PageTimeout: t.PageTimeout,
 	}
 }
 
@@ -37,7 +39,7 @@ func (t Table) run() Defaults {
 func (t *Table) setRun(d Defaults) {
 	t.Schedule, t.BatchSize, t.Settle = d.Schedule, d.BatchSize, d.Settle
 	t.Overlap, t.OnBadRows, t.Timeout = d.Overlap, d.OnBadRows, d.Timeout
-	t.Queue = d.Queue
+	t.Queue, t.PageTimeout = d.Queue, d.PageTimeout
 }
 
 // orBuiltin fills the fields of d where zero is never valid with the
@@ -50,6 +52,7 @@ func (d Defaults) orBuiltin() Defaults {
 	d.OnBadRows = cmp.Or(d.OnBadRows, b.OnBadRows)
 	d.Timeout = cmp.Or(d.Timeout, b.Timeout)
 	d.Queue = cmp.Or(d.Queue, b.Queue)
+	d.PageTimeout = cmp.Or(d.PageTimeout, b.PageTimeout)
 	return d
 }
 
@@ -72,6 +75,9 @@ func checkRun(p *problems, prefix string, r Defaults) {
 	}
 	if r.Timeout <= 0 {
 		p.addf(prefix+"timeout", "%w: %v (allowed: more than 0s)", ErrOutOfRange, r.Timeout)
+	}
+	if r.PageTimeout <= 0 {
+		p.addf(prefix+"page_timeout", "%w: %v (allowed: more than 0s)", ErrOutOfRange, r.PageTimeout)
 	}
 	checkOneOf(p, prefix+"on_bad_rows", r.OnBadRows, OnBadRowsReject, OnBadRowsFail)
 	if !queueName.MatchString(r.Queue) {

@@ -17,6 +17,11 @@ type Table struct {
 	Overlap   time.Duration `koanf:"overlap"`
 	OnBadRows string        `koanf:"on_bad_rows"`
 	Timeout   time.Duration `koanf:"timeout"`
+	// PageTimeout bounds each statement of a run that reads or writes a
+	// page (and the upper bound's read): a connection that stops
+	// answering without closing (half-open) fails the run after this long
+	// instead of holding the table until Timeout.
+	PageTimeout time.Duration `koanf:"page_timeout"`
 	// Queue is the Asynq queue the table's tasks go to; workers choose
 	// the queues they serve (worker.queues), so a heavy table can get
 	// workers of its own.
@@ -87,6 +92,9 @@ const (
 	DefaultSettle    = 5 * time.Second
 	DefaultSchedule  = "@every 1m"
 	DefaultTimeout   = 30 * time.Minute
+	// DefaultPageTimeout is far beyond what a page of MaxBatchSize rows
+	// takes on a busy server, and far below Timeout.
+	DefaultPageTimeout = 10 * time.Minute
 )
 
 // IsQuery reports whether the source is a SELECT used as a derived table

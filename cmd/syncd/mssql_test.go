@@ -77,9 +77,9 @@ func syncAndVerify(t *testing.T, cfg string, stock, files int) {
 		t.Fatalf("sync: exit %d\n%s", code, out)
 	}
 	for name, n := range map[string]int{"stock": stock, "files": files} {
-		want := fmt.Sprintf("%s: equal: source %d rows, target %d rows", name, n, n)
-		if out, code := runCLI("-c", cfg, "verify", name); code != 0 || !strings.Contains(out, want) {
-			t.Fatalf("verify %s: exit %d, want %q\n%s", name, code, want, out)
+		equal, counts := name+": equal:", fmt.Sprintf("source %d rows, target %d rows; 0 missing, 0 extra, 0 different, 0 duplicate, 0 pending", n, n)
+		if out, code := runCLI("-c", cfg, "verify", name); code != 0 || !strings.Contains(out, equal) || !strings.Contains(out, counts) {
+			t.Fatalf("verify %s: exit %d, want %q and %q\n%s", name, code, equal, counts, out)
 		}
 	}
 }

@@ -87,3 +87,23 @@ func TestWriteFirstDate(t *testing.T) {
 		t.Errorf("stored %s, %s; want 0001-01-01", day, at)
 	}
 }
+
+// A migration cut short after some of its statements (DDL commits by
+// itself: a full disk, a killed server) is completed by the next
+// EnsureSchema instead of failing on what the first attempt did.
+func TestEnsureSchemaCompletesAnInterruptedMigration(t *testing.T) {
+	_, dsn := synctest.MariaDB(t)
+	db := synctest.Open(t, "mysql", dsn)
+	synctest.Exec(t, db, migrations[1]...)
+	synctest.Exec(t, db, migrations[2]...)
+	synctest.Exec(t, db, "CREATE TABLE syncd_schema (version INT NOT NULL) ENGINE=InnoDB", "INSERT INTO syncd_schema VALUES (1), (2)")
+	last := len(migrations) - 1
+	synctest.Exec(t, db, migrations[last][0]) // the attempt that stopped after its first statement
+	if err := EnsureSchema(context.Background(), db); err != nil {
+		t.Fatalf("EnsureSchema after an interrupted migration to version %d: %v", last, err)
+	}
+	var v int
+	if err := db.QueryRow("SELECT MAX(version) FROM syncd_schema").Scan(&v); err != nil || v != last {
+		t.Fatalf("schema version %d, %v; want %d", v, err, last)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	gomysql "github.com/go-sql-driver/mysql"
+
 	datasync "github.com/syncd/syncd/sync"
 )
 
@@ -108,7 +110,7 @@ func EnsureSchema(ctx context.Context, db *sql.DB) error {
 
 func migrate(ctx context.Context, conn *sql.Conn, v int) error {
 	for _, q := range migrations[v] {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
+		if _, err := conn.ExecContext(ctx, q); err != nil && !alreadyApplied(err) {
 			return fmt.Errorf("state tables: migrate to version %d: %w", v, err)
 		}
 	}
@@ -116,6 +118,15 @@ func migrate(ctx context.Context, conn *sql.Conn, v int) error {
 		return fmt.Errorf("state tables: record version %d: %w", v, err)
 	}
 	return nil
+}
+
+// alreadyApplied reports whether a migration statement failed only because
+// an earlier attempt applied it: DDL commits by itself, so an attempt cut
+// short (a full disk, a server killed, a connection lost) leaves the
+// statements before the failing one done and the version unrecorded.
+func alreadyApplied(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1060 || me.Number == 1061 || me.Number == 1050) // duplicate column, duplicate key, table exists
 }
 
 // SchemaVersion is the version EnsureSchema brings the state tables to.
