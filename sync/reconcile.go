@@ -235,12 +235,12 @@ func (r *reconciler) goneAction() string {
 
 // list adds up to MaxKeys keys of an action to the report.
 func (r *reconciler) list(action string, keys []string) {
-	max := r.o.MaxKeys
-	if max <= 0 {
-		max = 100
+	limit := r.o.MaxKeys
+	if limit <= 0 {
+		limit = 100
 	}
 	for i, k := range keys {
-		if i == max {
+		if i == limit {
 			return
 		}
 		r.rep.Keys = append(r.rep.Keys, Mismatch{Key: k, Kind: action})
