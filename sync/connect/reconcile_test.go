@@ -1,11 +1,13 @@
 package connect_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -89,7 +91,13 @@ func TestReconcile(t *testing.T) {
 				t.Errorf("first key listed: %+v, want 1 to delete", dry.Keys[0])
 			}
 
-			rep := w.reconcile(t, datasync.ReconcileOptions{Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)})
+			var logged bytes.Buffer
+			rep := w.reconcile(t, datasync.ReconcileOptions{Logger: zerolog.New(&logged).Level(zerolog.DebugLevel)})
+			for _, want := range []string{`"action":"delete","key":"2500"`, `"action":"repair","key":"4321"`, `"message":"reconcile finished"`} {
+				if !strings.Contains(logged.String(), want) {
+					t.Errorf("the log does not hold %s", want)
+				}
+			}
 			if rep.Deleted != gone || rep.Repaired.Inserted != 1 || rep.Repaired.Updated != 2 || rep.Gone != 0 {
 				t.Fatalf("reconcile: %+v; want %d deleted, 1 inserted, 2 updated", rep, gone)
 			}
@@ -310,5 +318,22 @@ func TestReconcileFencesRun(t *testing.T) {
 	}
 	if n := count(t, w.tgt, "SELECT COUNT(*) FROM items"); n != 1000 {
 		t.Errorf("target has %d rows, want the first page's 1000", n)
+	}
+}
+
+// TestReconcileRejects: a row repaired by reconcile that the target
+// refuses is kept in syncd_rejects, as a run keeps it, and the others
+// are written.
+func TestReconcileRejects(t *testing.T) {
+	t.Parallel()
+	w := newVerifyWorld(t, tables.DriverPostgres, 100)
+	w.sync(t)
+	synctest.Exec(t, w.src, "UPDATE items SET name = repeat('x', 150) WHERE id = 20", "UPDATE items SET name = 'fine' WHERE id = 21")
+	rep := w.reconcile(t, datasync.ReconcileOptions{})
+	if rep.Repaired.Rejected != 1 || rep.Repaired.Updated != 1 {
+		t.Fatalf("%+v: want 1 rejected, 1 updated", rep)
+	}
+	if n := count(t, w.tgt, "SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items' AND run_id = "+strconv.FormatInt(rep.RunID, 10)); n != 1 {
+		t.Errorf("syncd_rejects holds %d rows of the reconcile, want 1", n)
 	}
 }
