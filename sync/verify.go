@@ -250,9 +250,10 @@ func (v *verifySide) rowHashes(ctx context.Context, lo, hi []any, pos *Position)
 	for rows.Next() {
 		var key string
 		var h, pend int64
-		vals := make([]any, len(v.keys))
+		var vals []any
 		dest := []any{&key, &h, &pend}
 		if v.values {
+			vals = make([]any, len(v.keys))
 			for i := range vals {
 				dest = append(dest, &vals[i])
 			}
