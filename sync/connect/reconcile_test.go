@@ -337,3 +337,24 @@ func TestReconcileRejects(t *testing.T) {
 		t.Errorf("syncd_rejects holds %d rows of the reconcile, want 1", n)
 	}
 }
+
+// TestReconcileMarkColumnChecked: deletes: mark with a column the target
+// lacks, or one a source column feeds, is a declaration error, and
+// nothing is written.
+func TestReconcileMarkColumnChecked(t *testing.T) {
+	t.Parallel()
+	w := newVerifyWorld(t, tables.DriverMySQL, 10)
+	w.sync(t)
+	synctest.Exec(t, w.src, "DELETE FROM items WHERE id = 3")
+	w.table.Deletes = tables.DeletesMark
+	for _, col := range []string{"gone_at", "name"} {
+		w.table.Target.DeletedColumn = col
+		_, err := connect.Reconcile(context.Background(), w.pools, w.table, datasync.ReconcileOptions{})
+		if !errors.Is(err, datasync.ErrDeclaration) || !strings.Contains(err.Error(), "target.deleted_column: "+col) {
+			t.Errorf("deleted_column %s: %v, want a declaration error naming it", col, err)
+		}
+	}
+	if n := count(t, w.tgt, "SELECT COUNT(*) FROM items"); n != 10 {
+		t.Errorf("target has %d rows, want 10", n)
+	}
+}
