@@ -113,6 +113,9 @@ type verifySide struct {
 	cols []column
 	fams []Family
 	keys []column
+	// values has rowHashes keep every row's key values too (reconcile
+	// needs them to read, write and delete rows by key).
+	values bool
 	// keyFams are the families of the keys, from the source's types on
 	// both sides: a uuid key is a CHAR(36) in the target, and is still
 	// rendered as a uuid.
@@ -213,6 +216,7 @@ type keyHashes struct {
 	hashes map[string]int64
 	later  map[string]bool
 	dups   []string
+	vals   map[string][]any // the key values, when the side keeps them
 }
 
 // rowHashes returns the keyHashes of the rows of [lo, hi); pos marks, on
@@ -236,17 +240,25 @@ func (v *verifySide) rowHashes(ctx context.Context, lo, hi []any, pos *Position)
 		return keyHashes{}, err
 	}
 	q := "SELECT " + rowText(v.c, v.keys, v.keyFams) + ", " + v.c.Hash32(rowText(v.c, v.cols, v.fams)) + ", " + pending +
-		" FROM " + v.s.from + " WHERE " + where
+		v.keyList(", ") + " FROM " + v.s.from + " WHERE " + where
 	rows, err := v.s.db.QueryContext(ctx, q, p.vals...)
 	if err != nil {
 		return keyHashes{}, fmt.Errorf("hash rows of %s: %w", v.s.name(), err)
 	}
 	defer rows.Close()
-	kh := keyHashes{hashes: map[string]int64{}, later: map[string]bool{}}
+	kh := keyHashes{hashes: map[string]int64{}, later: map[string]bool{}, vals: map[string][]any{}}
 	for rows.Next() {
 		var key string
 		var h, pend int64
-		if err := rows.Scan(&key, &h, &pend); err != nil {
+		var vals []any
+		dest := []any{&key, &h, &pend}
+		if v.values {
+			vals = make([]any, len(v.keys))
+			for i := range vals {
+				dest = append(dest, &vals[i])
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return keyHashes{}, err
 		}
 		if _, seen := kh.hashes[key]; seen {
@@ -256,8 +268,40 @@ func (v *verifySide) rowHashes(ctx context.Context, lo, hi []any, pos *Position)
 		if pend == 1 {
 			kh.later[key] = true
 		}
+		if v.values {
+			if kh.vals[key], err = v.convertKey(vals); err != nil {
+				return keyHashes{}, fmt.Errorf("read keys of %s: %w", v.s.name(), err)
+			}
+		}
 	}
 	return kh, rows.Err()
+}
+
+// keyList is the quoted key columns after prefix when the side keeps key
+// values, else nothing.
+func (v *verifySide) keyList(prefix string) string {
+	if !v.values {
+		return ""
+	}
+	names := make([]string, len(v.keys))
+	for i, k := range v.keys {
+		names[i] = k.quoted
+	}
+	return prefix + strings.Join(names, ", ")
+}
+
+// convertKey turns key values as the driver scanned them into portable
+// values.
+func (v *verifySide) convertKey(raw []any) ([]any, error) {
+	idx := ColumnIndex(v.s.Columns())
+	for i, k := range v.keys {
+		c, err := v.s.conv[idx.must(k.Name)](raw[i])
+		if err != nil {
+			return nil, fmt.Errorf("key column %s: %w", k.Name, err)
+		}
+		raw[i] = c
+	}
+	return raw, nil
 }
 
 // VerifyOptions tune Verify.
@@ -318,18 +362,30 @@ const leafRows = 2000
 // their rows can be compared by key hash. No table is copied into
 // syncd's memory: it holds at most leafRows key hashes per side.
 func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions) (VerifyReport, error) {
+	v, err := diffTables(ctx, src, tgt, m, o, false)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	return *v.rep, nil
+}
+
+// diffTables runs the comparison of Verify and returns the verifier with
+// what it found; with values, it also keeps the key values of every key
+// it holds (source values for missing and different rows, target values
+// for extra ones).
+func diffTables(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions, values bool) (*verifier, error) {
 	var rep VerifyReport
 	sc, ok1 := src.d.(Checksummer)
 	tc, ok2 := tgt.d.(Checksummer)
 	if !ok1 || !ok2 {
-		return rep, fmt.Errorf("%s: the dialect cannot checksum rows", src.name())
+		return nil, fmt.Errorf("%s: the dialect cannot checksum rows", src.name())
 	}
 	tc, err := matchEncoding(sc, tc)
 	if err != nil {
-		return rep, fmt.Errorf("%s: %w", src.name(), err)
+		return nil, fmt.Errorf("%s: %w", src.name(), err)
 	}
-	s := &verifySide{s: src, c: sc}
-	t := &verifySide{s: tgt, c: tc}
+	s := &verifySide{s: src, c: sc, values: values}
+	t := &verifySide{s: tgt, c: tc, values: values}
 	tidx := ColumnIndex(tgt.Columns())
 	for i, name := range m.Columns {
 		col := src.cols[m.From[i]]
@@ -340,7 +396,7 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 		}
 		j, ok := tidx.Find(name)
 		if !ok {
-			return rep, fmt.Errorf("%s: target column %s not found", tgt.name(), name)
+			return nil, fmt.Errorf("%s: target column %s not found", tgt.name(), name)
 		}
 		s.cols, s.fams = append(s.cols, col), append(s.fams, f)
 		t.cols, t.fams = append(t.cols, tgt.cols[j]), append(t.fams, f)
@@ -348,7 +404,7 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 	for i, k := range src.keys {
 		j, ok := tidx.Find(m.Key[i])
 		if !ok {
-			return rep, fmt.Errorf("%s: target key column %s not found", tgt.name(), m.Key[i])
+			return nil, fmt.Errorf("%s: target key column %s not found", tgt.name(), m.Key[i])
 		}
 		f := FamilyOf(k.Column)
 		s.keys, s.keyFams = append(s.keys, k), append(s.keyFams, f)
@@ -357,6 +413,9 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 	rep.Columns = len(s.cols)
 	v := &verifier{src: s, tgt: t, rep: &rep, maxKeys: o.MaxKeys, pos: &o.Position,
 		missing: map[string]int64{}, extra: map[string]int64{}}
+	if values {
+		v.srcKeys, v.tgtKeys = map[string][]any{}, map[string][]any{}
+	}
 	if !o.Synced {
 		v.pos = &Position{}
 	}
@@ -368,11 +427,11 @@ func Verify(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOptions
 		ranges = 16
 	}
 	if err := v.compare(ctx, nil, nil, ranges, 0); err != nil {
-		return rep, err
+		return nil, err
 	}
 	v.settle()
 	rep.Equal = equal(rep, o.Synced)
-	return rep, nil
+	return v, nil
 }
 
 // equal says whether a report shows a target that matches its source. A
@@ -401,6 +460,9 @@ type verifier struct {
 	missingOver, extraOver int64
 	differentOver          int64
 	duplicate              []string
+	// srcKeys and tgtKeys hold the key values of the held keys, by key
+	// text, when the sides keep them (nil otherwise).
+	srcKeys, tgtKeys map[string][]any
 }
 
 // maxHeld bounds the mismatched keys verify keeps per kind.
@@ -480,10 +542,12 @@ func (v *verifier) leaf(ctx context.Context, lo, hi []any) error {
 			}
 		case !ok && len(v.missing) < maxHeld:
 			v.missing[k] = h
+			keep(v.srcKeys, k, s.vals)
 		case !ok:
 			v.missingOver++
 		case len(v.different) < maxHeld:
 			v.different = append(v.different, k)
+			keep(v.srcKeys, k, s.vals)
 		default:
 			v.differentOver++
 		}
@@ -492,6 +556,7 @@ func (v *verifier) leaf(ctx context.Context, lo, hi []any) error {
 		if _, ok := sh[k]; !ok {
 			if len(v.extra) < maxHeld {
 				v.extra[k] = h
+				keep(v.tgtKeys, k, t.vals)
 			} else {
 				v.extraOver++
 			}
@@ -528,6 +593,13 @@ func (v *verifier) settle() {
 	add("extra", mapKeys(v.extra))
 	add("different", v.different)
 	add("duplicate", v.duplicate)
+}
+
+// keep copies the values of key k into held, unless held is nil.
+func keep(held map[string][]any, k string, vals map[string][]any) {
+	if held != nil {
+		held[k] = vals[k]
+	}
 }
 
 func mapKeys(m map[string]int64) []string {

@@ -319,4 +319,5 @@ func (t *Table) applyDefaults(set map[string]bool, cfg *Config) {
 	t.Target.Connection = cmp.Or(t.Target.Connection, target)
 	t.Source.CursorClock = cmp.Or(t.Source.CursorClock, ClockLocal)
 	t.Target.Evolve = cmp.Or(t.Target.Evolve, EvolveNone)
+	t.Deletes = cmp.Or(t.Deletes, DeletesDelete)
 }

@@ -26,6 +26,10 @@ type Table struct {
 	// the queues they serve (worker.queues), so a heavy table can get
 	// workers of its own.
 	Queue string `koanf:"queue"`
+	// Deletes says what syncd reconcile does with a target row whose key
+	// is gone from the source: DeletesDelete (the default), DeletesKeep or
+	// DeletesMark (set Target.DeletedColumn to the time of the delete).
+	Deletes string `koanf:"deletes"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.
@@ -62,7 +66,18 @@ type Target struct {
 	// EvolveAddColumns (add it to the target). A removed or retyped column
 	// stops the table either way.
 	Evolve string `koanf:"evolve"`
+	// DeletedColumn is the target column (a nullable DATETIME, not one of
+	// the mapped columns) that deletes: mark sets to the time a row was
+	// found deleted in the source.
+	DeletedColumn string `koanf:"deleted_column"`
 }
+
+// Values of Table.Deletes.
+const (
+	DeletesDelete = "delete"
+	DeletesKeep   = "keep"
+	DeletesMark   = "mark"
+)
 
 // Values of Target.Evolve.
 const (

@@ -32,6 +32,7 @@ func (t Table) Validate(cfg *Config) error {
 	t.Source.check(p, cfg)
 	t.Target.check(p, t.Source.Key, cfg)
 	t.checkCreate(p)
+	t.checkDeletes(p)
 	checkRun(p, "", t.run())
 	return p.err()
 }

@@ -2,7 +2,6 @@ package connect
 
 import (
 	"context"
-	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
@@ -21,19 +20,13 @@ func Verify(ctx context.Context, p *Pools, t tables.Table, ranges int) (datasync
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
-	db, err := StateDB(ctx, p, t)
+	tgt, err := targetAsSource(ctx, p, t, m, "")
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
-	// The target table read as a source: its own columns and types, keyed
-	// by the mapped key. The cursor is only needed to satisfy the reader;
-	// verify never pages the target by it.
-	as := tables.Table{Name: t.Name + " (target)", Source: tables.Source{
-		Connection: t.Target.Connection, Table: t.Target.Table, Key: m.Key, Cursor: m.Key[0],
-	}}
-	tgt, err := datasync.NewSQLSource(ctx, db, mysql.Dialect{}, as)
+	db, err := StateDB(ctx, p, t)
 	if err != nil {
-		return datasync.VerifyReport{}, fmt.Errorf("%s: read target table: %w", t.Name, err)
+		return datasync.VerifyReport{}, err
 	}
 	st, synced, err := mysql.ReadState(ctx, db, t.Name)
 	if err != nil {

@@ -73,6 +73,14 @@ var migrations = [][]string{
 		`ALTER TABLE syncd_state ADD COLUMN source_columns TEXT NULL COMMENT 'JSON [{name, type}] of the source columns last read; NULL = not yet seen'`,
 		`ALTER TABLE syncd_runs ADD COLUMN notes TEXT NULL COMMENT 'schema drift and columns added, when any'`,
 	},
+	// 4: reserved: taken by another change.
+	4: {},
+	// 5: reserved: taken by another change.
+	5: {},
+	// 6: the rows a reconcile deleted (or marked deleted).
+	6: {
+		`ALTER TABLE syncd_runs ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0 COMMENT 'rows deleted or marked by a reconcile'`,
+	},
 }
 
 // EnsureSchema creates or upgrades syncd's state tables. It is idempotent

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/syncd/syncd/sync/synctest"
+)
+
+// syncd reconcile --dry-run lists a row deleted in the source and keeps
+// it; syncd reconcile deletes it and the run log shows the reconcile.
+func TestReconcileCommand(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 10) i`)
+	tgt := synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
+	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": itemsTable})
+	if out, code := runCLI("-c", cfg, "reconcile", "items"); code != exitFailed || !strings.Contains(out, "has not been synced yet") {
+		t.Fatalf("reconcile before any sync: exit %d, want %d and a word why\n%s", code, exitFailed, out)
+	}
+	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, out)
+	}
+	synctest.Exec(t, src, "DELETE FROM items WHERE id = 3")
+	out, code := runCLI("-c", cfg, "reconcile", "items", "--dry-run")
+	if code != 0 || !strings.Contains(out, "items: would delete 1, insert 0, update 0") || !strings.Contains(out, "  delete  3\n") {
+		t.Fatalf("reconcile --dry-run: exit %d\n%s", code, out)
+	}
+	var n int
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM items").Scan(&n))
+	if n != 10 {
+		t.Fatalf("the dry run left %d rows, want 10", n)
+	}
+	if out, code := runCLI("-c", cfg, "reconcile", "--all"); code != 0 || !strings.Contains(out, "items: did delete 1") {
+		t.Fatalf("reconcile: exit %d\n%s", code, out)
+	}
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE `trigger` = 'reconcile' AND rows_deleted = 1 AND status = 'ok'").Scan(&n))
+	if n != 1 {
+		t.Fatalf("no reconcile with 1 row deleted in syncd_runs")
+	}
+	if out, code := runCLI("-c", cfg, "verify", "items"); code != 0 {
+		t.Fatalf("verify after reconcile: exit %d\n%s", code, out)
+	}
+}

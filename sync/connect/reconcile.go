@@ -1,0 +1,74 @@
+package connect
+
+import (
+	"context"
+	"fmt"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/tables"
+)
+
+// Reconcile finds and repairs the differences of t's target with its
+// source (see datasync.Reconcile), with everything opened from p; o
+// brings the dry run, limits, logger and hooks.
+func Reconcile(ctx context.Context, p *Pools, t tables.Table, o datasync.ReconcileOptions) (datasync.ReconcileReport, error) {
+	job, err := Open(ctx, p, t)
+	if err != nil {
+		return datasync.ReconcileReport{}, err
+	}
+	defer job.Close()
+	db, id, err := targetDB(ctx, p, t)
+	if err != nil {
+		return datasync.ReconcileReport{}, err
+	}
+	info, err := mysql.Describe(ctx, db, id)
+	if err != nil {
+		return datasync.ReconcileReport{}, fmt.Errorf("%s: describe target %s: %w", t.Name, t.Target.Table, err)
+	}
+	if err := datasync.CheckDeletedColumn(t, job.Mapping, info); err != nil {
+		return datasync.ReconcileReport{}, err
+	}
+	where := ""
+	if t.Deletes == tables.DeletesMark {
+		// Rows already marked are deleted as far as the comparison goes.
+		where = tables.Ident{Parts: []string{t.Target.DeletedColumn}}.Backticked() + " IS NULL"
+	}
+	if o.Current, err = targetAsSource(ctx, p, t, job.Mapping, where); err != nil {
+		return datasync.ReconcileReport{}, err
+	}
+	if o.Position, o.Synced, err = storedPosition(ctx, p, t); err != nil {
+		return datasync.ReconcileReport{}, err
+	}
+	o.Table, o.Source, o.Target, o.Mapping = t, job.Source, job.Target, job.Mapping
+	return datasync.Reconcile(ctx, o)
+}
+
+// targetAsSource reads t's target table as a source: its own columns and
+// types, keyed by the mapped key, rows limited by where (target SQL). The
+// cursor is only needed to satisfy the reader; a comparison never pages
+// the target by it.
+func targetAsSource(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, where string) (*datasync.SQLSource, error) {
+	db, err := StateDB(ctx, p, t)
+	if err != nil {
+		return nil, err
+	}
+	as := tables.Table{Name: t.Name + " (target)", Source: tables.Source{
+		Connection: t.Target.Connection, Table: t.Target.Table, Key: m.Key, Cursor: m.Key[0], Where: where,
+	}}
+	tgt, err := datasync.NewSQLSource(ctx, db, mysql.Dialect{}, as)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read target table: %w", t.Name, err)
+	}
+	return tgt, nil
+}
+
+// storedPosition is t's stored position, and whether it was ever synced.
+func storedPosition(ctx context.Context, p *Pools, t tables.Table) (datasync.Position, bool, error) {
+	db, err := StateDB(ctx, p, t)
+	if err != nil {
+		return datasync.Position{}, false, err
+	}
+	st, synced, err := mysql.ReadState(ctx, db, t.Name)
+	return st.Position, synced, err
+}
