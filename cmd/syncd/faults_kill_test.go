@@ -124,20 +124,7 @@ func TestFaultsWorkerFrozenPastItsLease(t *testing.T) {
 // run fails and the worker retries it.
 func TestFaultsMariaDBKilled(t *testing.T) {
 	my := privateMariaDB(t)
-	w := newWorld(t, worldOptions{batch: 500, target: my})
-	w.table("items", 200000, 100)
-	w.start("worker")
-	w.enqueue(w.declaration("items"))
-	w.waitPages("items", 20, time.Minute)
-	into := w.midPage("items")
-	at := w.pages("items")
-	my.kill()
-	time.Sleep(time.Second)
-	my.start()
-	w.idle(5 * time.Minute)
-	failed := w.failedThenOK("items")
-	w.mustEqual("MariaDB (the target) killed (SIGKILL) mid-page and restarted", "items", 1,
-		fmt.Sprintf("killed %v into the page after page %d of 400; %d failed runs, then retried to the end", into.Round(time.Millisecond), at, failed))
+	killMidPage(t, my, worldOptions{batch: 500, target: my}, "MariaDB (the target) killed (SIGKILL) mid-page and restarted")
 }
 
 // The source, a PostgreSQL server of the scenario's own, killed (SIGKILL,
@@ -145,19 +132,26 @@ func TestFaultsMariaDBKilled(t *testing.T) {
 // first load, and started again (crash recovery); the worker retries.
 func TestFaultsPostgresKilled(t *testing.T) {
 	pg := privatePostgres(t)
-	w := newWorld(t, worldOptions{batch: 500, source: pg})
+	killMidPage(t, pg, worldOptions{batch: 500, source: pg}, "PostgreSQL (the source) killed (SIGKILL) mid-page and restarted")
+}
+
+// killMidPage kills srv, a private server of o, at a random point inside
+// a page of a 200,000-row first load, starts it again, and requires a
+// failed run, then a retry to the end, and the table equal.
+func killMidPage(t *testing.T, srv *server, o worldOptions, scenario string) {
+	w := newWorld(t, o)
 	w.table("items", 200000, 100)
 	w.start("worker")
 	w.enqueue(w.declaration("items"))
 	w.waitPages("items", 20, time.Minute)
 	into := w.midPage("items")
 	at := w.pages("items")
-	pg.kill()
+	srv.kill()
 	time.Sleep(time.Second)
-	pg.start()
+	srv.start()
 	w.idle(5 * time.Minute)
 	failed := w.failedThenOK("items")
-	w.mustEqual("PostgreSQL (the source) killed (SIGKILL) mid-page and restarted", "items", 1,
+	w.mustEqual(scenario, "items", 1,
 		fmt.Sprintf("killed %v into the page after page %d of 400; %d failed runs, then retried to the end", into.Round(time.Millisecond), at, failed))
 }
 
