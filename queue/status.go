@@ -133,6 +133,7 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 		age := now.Sub(ended).Seconds()
 		st.LastSuccess, st.LastSuccessAgeSeconds = &ended, &age
 	}
+	folded(ctx, db, &st, now)
 	if !st.Paused {
 		r.source(ctx, &st, t, state.Position)
 	}

@@ -76,6 +76,7 @@ type Defaults struct {
 	OnBadRows string        `koanf:"on_bad_rows"`
 	Timeout   time.Duration `koanf:"timeout"`
 	Queue     string        `koanf:"queue"`
+	Runs      Runs          `koanf:"runs"`
 }
 
 // Log chooses the log level and format ("json", "console", or "auto":

@@ -21,6 +21,8 @@ type Table struct {
 	// the queues they serve (worker.queues), so a heavy table can get
 	// workers of its own.
 	Queue string `koanf:"queue"`
+	// Runs says how long the run log keeps the table's runs.
+	Runs Runs `koanf:"runs"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.
@@ -59,6 +61,14 @@ type Target struct {
 	Evolve string `koanf:"evolve"`
 }
 
+// Runs are the settings of a table's run log.
+type Runs struct {
+	// Keep is how long a run stays in syncd_runs after it started; older
+	// ones are pruned in the background (the table's newest run and
+	// newest successful run stay, and so does a run still under way).
+	Keep time.Duration `koanf:"keep"`
+}
+
 // Values of Target.Evolve.
 const (
 	EvolveNone       = "none"
@@ -87,6 +97,8 @@ const (
 	DefaultSettle    = 5 * time.Second
 	DefaultSchedule  = "@every 1m"
 	DefaultTimeout   = 30 * time.Minute
+	DefaultRunsKeep  = 30 * 24 * time.Hour
+	MinRunsKeep      = time.Hour
 )
 
 // IsQuery reports whether the source is a SELECT used as a derived table

@@ -33,6 +33,7 @@ func (t Table) Validate(cfg *Config) error {
 	t.Target.check(p, t.Source.Key, cfg)
 	t.checkCreate(p)
 	checkRun(p, "", t.run())
+	checkKeep(p, "", t.Runs.Keep)
 	return p.err()
 }
 
@@ -202,6 +203,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkRun(p, "defaults.", c.Defaults.orBuiltin())
+	checkKeep(p, "defaults.", c.Defaults.orBuiltin().Runs.Keep)
 	if c.Log.Level != "" {
 		checkOneOf(p, "log.level", c.Log.Level, logLevels...)
 	}

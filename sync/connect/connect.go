@@ -63,6 +63,7 @@ func (p *Pools) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, db := range p.dbs {
+		mysql.ForgetStatements(db)
 		db.Close()
 		delete(p.dbs, name)
 	}
@@ -106,6 +107,12 @@ type Job struct {
 // the source's columns, creates the target table when target.create asks
 // for it and it is missing, and builds the mapping and the target.
 func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
+	return open(ctx, p, t, false)
+}
+
+// open is Open; schemaReady says the state tables of t's target were
+// already ensured by this process.
+func open(ctx context.Context, p *Pools, t tables.Table, schemaReady bool) (*Job, error) {
 	if _, err := createTarget(ctx, p, t); err != nil {
 		return nil, err
 	}
@@ -117,7 +124,7 @@ func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := OpenTarget(ctx, p, t, m)
+	tgt, err := openTarget(ctx, p, t, m, schemaReady)
 	if err != nil {
 		return nil, err
 	}
@@ -139,11 +146,15 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 
 // OpenTarget opens the target of t for the columns of m.
 func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
+	return openTarget(ctx, p, t, m, false)
+}
+
+func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, schemaReady bool) (*mysql.Target, error) {
 	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows})
+	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
 }
 
 // StateDB returns the pool of t's target connection with syncd's state

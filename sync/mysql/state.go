@@ -71,6 +71,13 @@ var migrations = [][]string{
 		`ALTER TABLE syncd_state ADD COLUMN source_columns TEXT NULL COMMENT 'JSON [{name, type}] of the source columns last read; NULL = not yet seen'`,
 		`ALTER TABLE syncd_runs ADD COLUMN notes TEXT NULL COMMENT 'schema drift and columns added, when any'`,
 	},
+	// 4 is taken by the failures recorded before a run starts (issue 12);
+	// the merge of that work puts its statements here. Until then it is
+	// empty, and a database reaching version 5 records 4 as done.
+	4: nil,
+	// 5: empty scheduled runs folded into the table's state, and the
+	// indexes of the run log's readers and of its pruning.
+	5: foldSchema,
 }
 
 // EnsureSchema creates or upgrades syncd's state tables. It is idempotent
