@@ -19,6 +19,12 @@ func folded(ctx context.Context, db *sql.DB, st *TableStatus, now time.Time) {
 		st.problem("run log", err)
 		return
 	}
+	applyFolded(st, f, now)
+}
+
+// applyFolded makes the newest folded run f the table's last run and last
+// success where it is newer than the run log's.
+func applyFolded(st *TableStatus, f mysql.Folded, now time.Time) {
 	if f.Ended == nil {
 		return
 	}

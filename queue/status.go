@@ -68,13 +68,14 @@ type StatusReader struct {
 	pools *connect.Pools
 	in    *asynq.Inspector
 
-	mu     sync.Mutex
-	totals map[string][2]int64 // table: run id, rows
+	mu      sync.Mutex
+	totals  map[string][2]int64 // table: run id, rows
+	sources map[string]keptSource
 }
 
 // NewStatusReader returns a reader over pools and the queue in.
 func NewStatusReader(pools *connect.Pools, in *asynq.Inspector) *StatusReader {
-	return &StatusReader{pools: pools, in: in, totals: map[string][2]int64{}}
+	return &StatusReader{pools: pools, in: in, totals: map[string][2]int64{}, sources: map[string]keptSource{}}
 }
 
 // statusParallel bounds the tables read at once: each may wait on a slow
@@ -86,6 +87,7 @@ const statusParallel = 8
 func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatus {
 	entries, _ := r.in.SchedulerEntries() // without them the schedule says when
 	now := time.Now()
+	snap := r.snapshot(ctx, ts)
 	out := make([]TableStatus, len(ts))
 	sem := make(chan struct{}, statusParallel)
 	var wg sync.WaitGroup
@@ -93,16 +95,22 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = r.table(ctx, t, entries, now)
+			out[i] = r.table(ctx, t, entries, now, snap)
 		})
 	}
 	wg.Wait()
 	return out
 }
 
-func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) TableStatus {
+func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time, snap *snapshot) TableStatus {
 	st := TableStatus{Name: t.Name, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
-	r.task(&st, t)
+	r.task(&st, t, snap)
+	if sum, ok := snap.summary(t); ok {
+		if state := storedFrom(&st, sum, now); !st.Paused {
+			r.source(ctx, &st, t, state.Position, snap)
+		}
+		return st
+	}
 	db, err := r.pools.DB(ctx, t.Target.Connection)
 	if err != nil {
 		st.problem("target", err)
@@ -135,16 +143,22 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 	}
 	folded(ctx, db, &st, now)
 	if !st.Paused {
-		r.source(ctx, &st, t, state.Position)
+		r.source(ctx, &st, t, state.Position, snap)
 	}
 	return st
 }
 
 // task fills in the table's task in the queue, and its progress while
 // it runs.
-func (r *StatusReader) task(st *TableStatus, t tables.Table) {
-	info, err := r.in.GetTaskInfo(queueOf(t), TaskID(t.Name))
+func (r *StatusReader) task(st *TableStatus, t tables.Table, snap *snapshot) {
+	info, listed := snap.task(t)
+	var err error
+	if !listed {
+		info, err = r.in.GetTaskInfo(queueOf(t), TaskID(t.Name))
+	}
 	switch {
+	case listed && info == nil:
+		return
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		return
 	case err != nil:
@@ -163,21 +177,21 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 
 // source reads what only the source knows: its clock, for the lag of a
 // time cursor, and the rows of a running initial load, for its progress.
-func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position) {
+func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position, snap *snapshot) {
 	cur, timed := pos.Cursor.(time.Time)
 	firstLoad := st.Progress != nil && st.LastRun != nil && st.LastRun.ID == st.Progress.RunID && st.LastRun.CursorBefore == ""
 	if !timed && !firstLoad {
 		return
 	}
-	src, err := connect.OpenSource(ctx, r.pools, t)
+	src, err := r.openSource(ctx, t)
 	if err != nil {
 		st.problem("source", err)
 		return
 	}
-	defer src.Close()
 	if timed {
-		hi, err := src.UpperBound(ctx, 0)
+		hi, err := snap.upperBound(ctx, t, src)
 		if err != nil {
+			r.forgetSource(t)
 			st.problem("source", err)
 		} else if now, ok := hi.(time.Time); ok {
 			lag := now.Sub(cur).Seconds()

@@ -44,3 +44,15 @@ func (s *SQLSource) ColumnsChanged(ctx context.Context) (bool, error) {
 	}
 	return shape != s.shape, nil
 }
+
+// ClockKey names what UpperBound reads when it reads a clock: the same
+// key means the same statement and the same conversion, so readers of
+// many tables of one connection (status pages) read the clock once. It
+// is empty when the bound is not a clock (an integer cursor's MAX).
+func (s *SQLSource) ClockKey() string {
+	q, clocked := s.d.UpperBoundQuery(s.cursor.Column, s.table.Source.CursorClock)
+	if !clocked {
+		return ""
+	}
+	return s.cursor.DatabaseType + "\x00" + q
+}
