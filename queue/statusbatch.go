@@ -23,7 +23,7 @@ const batchFrom = statusParallel
 // connection's state tables, each queue's tasks, each source clock. A
 // missing part is read table by table, as for a few tables.
 type snapshot struct {
-	summaries map[string]map[string]*mysql.Summary // connection: table: summary
+	summaries map[string]map[string]*mysql.Summary  // connection: table: summary
 	tasks     map[string]map[string]*asynq.TaskInfo // queue: task id: task
 
 	mu     sync.Mutex
