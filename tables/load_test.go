@@ -149,6 +149,7 @@ func TestLoadTableProblems(t *testing.T) {
 		"wrong_type.yaml":            {ErrBadValue, `batch_size: invalid value "lots" (allowed: a whole number)`},
 		"bare_number_duration.yaml":  {ErrBadValue, "settle: invalid value 5 (allowed: a duration like 30s, 5m or 1h30m)"},
 		"bad_duration.yaml":          {ErrBadValue, `timeout: invalid value "soon" (allowed: a duration`},
+		"bad_runs_keep.yaml":         {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 		"wrong_shape.yaml":           {ErrBadValue, `source: invalid value "dbo.T" (allowed: a mapping with keys connection, cursor, cursor_clock, key, query, table, where)`},
 		"malformed.yaml":             {ErrSyntax, "malformed YAML: line 3: "},
 		"two_documents.yaml":         {ErrSyntax, "malformed YAML: line 3: a second YAML document (allowed: one per file)"},
