@@ -88,6 +88,7 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 	entries, _ := r.in.SchedulerEntries() // without them the schedule says when
 	now := time.Now()
 	snap := r.snapshot(ctx, ts)
+	byTable := entriesByTable(entries)
 	out := make([]TableStatus, len(ts))
 	sem := make(chan struct{}, statusParallel)
 	var wg sync.WaitGroup
@@ -95,7 +96,7 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = r.table(ctx, t, entries, now, snap)
+			out[i] = r.table(ctx, t, byTable[t.Name], now, snap)
 		})
 	}
 	wg.Wait()

@@ -181,3 +181,18 @@ func (r *StatusReader) forgetSource(t tables.Table) {
 	delete(r.sources, t.Name)
 	r.mu.Unlock()
 }
+
+// entriesByTable groups the scheduler's entries by the table they
+// enqueue, so that each table's next run looks at its own entries only.
+func entriesByTable(entries []*asynq.SchedulerEntry) map[string][]*asynq.SchedulerEntry {
+	out := map[string][]*asynq.SchedulerEntry{}
+	for _, e := range entries {
+		if e.Task == nil || e.Task.Type() != TypeSyncTable {
+			continue
+		}
+		if p, err := ParsePayload(e.Task.Payload()); err == nil {
+			out[p.Table] = append(out[p.Table], e)
+		}
+	}
+	return out
+}
