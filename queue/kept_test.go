@@ -140,6 +140,9 @@ func TestKeptSetupPaused(t *testing.T) {
 	if err := f.process(h, tb, datasync.TriggerSchedule); err != nil {
 		t.Fatalf("paused table's task: %v, want nil", err)
 	}
+	if !h.Jobs.Kept(tb) {
+		t.Fatal("the paused table's setup was dropped: its source was asked")
+	}
 	if rs := f.runs("rests"); len(rs) != 1 {
 		t.Fatalf("runs = %+v, want only the first", rs)
 	}
@@ -184,7 +187,9 @@ schedule: "@daily"
 batch_size: 20
 runs: {keep: 1h}
 `)
-	synctest.Exec(t, f.tgt, "UPDATE syncd_runs SET started_at = NOW(6) - INTERVAL 5 HOUR WHERE table_name = 'lengthy'")
+	synctest.Exec(t, f.tgt, "UPDATE syncd_runs SET started_at = NOW(6) - INTERVAL 5 HOUR WHERE table_name = 'lengthy'",
+		// A newer run, so that the one under way is neither the newest nor the newest success.
+		"INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at) VALUES ('lengthy', 'manual', 'ok', 1, NOW(6), NOW(6))")
 	pr := queue.NewPruner(queue.PrunerParams{Catalog: f.catalog(), Pools: f.pools, Log: f.log, Batch: 2})
 	if n := pr.Prune(context.Background()); n != 7 {
 		t.Fatalf("pruned %d runs, want the 7 old runs of hist", n)
@@ -194,12 +199,16 @@ runs: {keep: 1h}
 		t.Fatalf("hist runs = %+v, want the recent one", rs)
 	}
 	long := f.runs("lengthy")
-	if len(long) != 1 || long[0].Status != mysql.StatusRunning {
+	if len(long) != 2 || long[0].Status != mysql.StatusRunning {
 		t.Fatalf("lengthy runs = %+v, want the run under way kept", long)
 	}
 	eventually(t, "the long run done", func() (bool, string) { return f.taskGone(tbLong.Name) })
-	// Now old and done, it is the newest run and the newest success: kept.
-	if n := pr.Prune(context.Background()); n != 0 {
-		t.Fatalf("pruned %d runs, want none: the lengthy table's only run is its newest", n)
+	// Now old and done, it goes; the newest run stays however old.
+	synctest.Exec(t, f.tgt, "UPDATE syncd_runs SET started_at = NOW(6) - INTERVAL 4 HOUR WHERE table_name = 'lengthy' AND `trigger` = 'manual'")
+	if n := pr.Prune(context.Background()); n != 1 {
+		t.Fatalf("pruned %d runs, want the old run of lengthy, once done", n)
+	}
+	if long := f.runs("lengthy"); len(long) != 1 || long[0].Status != mysql.StatusOK {
+		t.Fatalf("lengthy runs = %+v, want the newest kept", long)
 	}
 }
