@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
@@ -20,17 +21,19 @@ type Summary struct {
 }
 
 // Summaries returns the Summary of every table db's state tables know,
-// by name, in four statements whatever the number of tables or the length
-// of the run log: each reads one row per table along an index. None when
-// the state tables do not exist yet.
+// by name, in a few statements whatever the length of the run log: one
+// over syncd_state that finds each table's newest run and newest
+// successful run along an index, one that reads those runs by id (per
+// 500 tables), one that counts the rejects. None when the state tables
+// do not exist yet.
 func Summaries(ctx context.Context, db *sql.DB) (map[string]*Summary, error) {
 	out := map[string]*Summary{}
-	err := summaryStates(ctx, db, out)
+	newest, newestOK, err := summaryStates(ctx, db, out)
 	if noStateTables(err) {
 		return out, nil
 	}
 	if err == nil {
-		err = summaryRuns(ctx, db, out)
+		err = summaryRuns(ctx, db, out, newest, newestOK)
 	}
 	if err == nil {
 		err = summaryRejects(ctx, db, out)
@@ -41,34 +44,66 @@ func Summaries(ctx context.Context, db *sql.DB) (map[string]*Summary, error) {
 	return out, nil
 }
 
-func summaryStates(ctx context.Context, db *sql.DB, out map[string]*Summary) error {
-	rows, err := db.QueryContext(ctx, "SELECT table_name, version, cursor_value, last_key, paused, empty_runs, last_empty_started, last_empty_ended FROM syncd_state")
+// summaryStates reads every state row with the ids of the table's newest
+// run and newest successful run (ORDER BY ... LIMIT 1 reads one index
+// entry; a correlated MAX would read them all).
+func summaryStates(ctx context.Context, db *sql.DB, out map[string]*Summary) (newest, newestOK map[int64]string, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT s.table_name, s.version, s.cursor_value, s.last_key, s.paused, s.empty_runs, s.last_empty_started, s.last_empty_ended, "+
+		"(SELECT id FROM syncd_runs r WHERE r.table_name = s.table_name ORDER BY id DESC LIMIT 1), "+
+		"(SELECT id FROM syncd_runs r WHERE r.table_name = s.table_name AND r.status = ? ORDER BY id DESC LIMIT 1) FROM syncd_state s", StatusOK)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer rows.Close()
+	newest, newestOK = map[int64]string{}, map[int64]string{}
 	for rows.Next() {
 		s := &Summary{}
 		var cur, key sql.NullString
 		var started, ended sql.NullTime
-		if err := rows.Scan(&s.State.Table, &s.State.Version, &cur, &key, &s.State.Paused, &s.Folded.Count, &started, &ended); err != nil {
-			return err
+		var last, lastOK sql.NullInt64
+		if err := rows.Scan(&s.State.Table, &s.State.Version, &cur, &key, &s.State.Paused, &s.Folded.Count, &started, &ended, &last, &lastOK); err != nil {
+			return nil, nil, err
 		}
 		if s.State.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
-			return fmt.Errorf("stored position of %s: %w", s.State.Table, err)
+			return nil, nil, fmt.Errorf("stored position of %s: %w", s.State.Table, err)
 		}
 		if started.Valid && ended.Valid {
 			s.Folded.Started, s.Folded.Ended = &started.Time, &ended.Time
 		}
+		if last.Valid {
+			newest[last.Int64] = s.State.Table
+		}
+		if lastOK.Valid {
+			newestOK[lastOK.Int64] = s.State.Table
+		}
 		out[s.State.Table] = s
 	}
-	return rows.Err()
+	return newest, newestOK, rows.Err()
 }
 
-// summaryRuns reads each table's newest run and newest successful run;
-// the grouped MAX(id) reads one index entry per table.
-func summaryRuns(ctx context.Context, db *sql.DB, out map[string]*Summary) error {
-	rows, err := db.QueryContext(ctx, "SELECT "+runColumns+" FROM syncd_runs WHERE id IN (SELECT MAX(id) FROM syncd_runs GROUP BY table_name)")
+// summaryRuns reads the runs of newest and newestOK by id, 500 at a time.
+func summaryRuns(ctx context.Context, db *sql.DB, out map[string]*Summary, newest, newestOK map[int64]string) error {
+	ids := make([]any, 0, len(newest)+len(newestOK))
+	for id := range newest {
+		ids = append(ids, id)
+	}
+	for id := range newestOK {
+		if _, dup := newest[id]; !dup {
+			ids = append(ids, id)
+		}
+	}
+	for len(ids) > 0 {
+		n := min(500, len(ids))
+		if err := summaryRunsByID(ctx, db, out, newest, newestOK, ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func summaryRunsByID(ctx context.Context, db *sql.DB, out map[string]*Summary, newest, newestOK map[int64]string, ids []any) error {
+	rows, err := db.QueryContext(ctx, "SELECT "+runColumns+" FROM syncd_runs WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", ids...)
 	if err != nil {
 		return err
 	}
@@ -78,31 +113,11 @@ func summaryRuns(ctx context.Context, db *sql.DB, out map[string]*Summary) error
 		if err != nil {
 			return err
 		}
-		if s := out[r.Table]; s != nil {
+		if s := out[newest[r.ID]]; s != nil {
 			s.LastRun = &r
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return summarySuccess(ctx, db, out)
-}
-
-func summarySuccess(ctx context.Context, db *sql.DB, out map[string]*Summary) error {
-	rows, err := db.QueryContext(ctx, "SELECT table_name, ended_at FROM syncd_runs WHERE id IN "+
-		"(SELECT MAX(id) FROM syncd_runs WHERE status = ? GROUP BY table_name)", StatusOK)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		var ended sql.NullTime
-		if err := rows.Scan(&name, &ended); err != nil {
-			return err
-		}
-		if s := out[name]; s != nil && ended.Valid {
-			s.LastSuccess = &ended.Time
+		if s := out[newestOK[r.ID]]; s != nil {
+			s.LastSuccess = r.Ended
 		}
 	}
 	return rows.Err()
