@@ -64,8 +64,17 @@ func TestKeptSetupFoldsEmptyRuns(t *testing.T) {
 	if fold.Count != 1 || fold.Ended == nil || fold.Ended.Before(*rs[0].Ended) {
 		t.Fatalf("folded = %+v, want 1 run ended after run %d", fold, rs[0].ID)
 	}
-	// A row changed: the cached run reads it and is listed.
+	// Rows changed: the cached run reads them and is listed.
 	f.insert("quiet", 11, 12)
+	if err := f.process(h, tb, datasync.TriggerSchedule); err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := f.same("quiet"); !ok {
+		t.Fatal(why)
+	}
+	// More than a page (batch_size 100): the page read before the claim
+	// and the pages after it.
+	f.insert("quiet", 13, 262)
 	if err := f.process(h, tb, datasync.TriggerSchedule); err != nil {
 		t.Fatal(err)
 	}
@@ -79,12 +88,12 @@ func TestKeptSetupFoldsEmptyRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs = f.runs("quiet")
-	if len(rs) != 3 || rs[1].Read != 2 || rs[2].Trigger != datasync.TriggerManual || rs[2].Read != 0 {
-		t.Fatalf("runs = %+v, want 10 rows, 2 rows, a manual empty run", rs)
+	if len(rs) != 4 || rs[1].Read != 2 || rs[2].Read != 250 || rs[2].Pages != 3 || rs[3].Trigger != datasync.TriggerManual || rs[3].Read != 0 {
+		t.Fatalf("runs = %+v, want 10 rows, 2 rows, 250 rows in 3 pages, a manual empty run", rs)
 	}
 	v2, fold := f.stateOf("quiet")
-	if fold.Count != 2 || v2 != v1+3 {
-		t.Fatalf("folded %d runs, version %d -> %d: want 2 folded and the version raised by each of 3 runs", fold.Count, v1, v2)
+	if fold.Count != 2 || v2 != v1+4 {
+		t.Fatalf("folded %d runs, version %d -> %d: want 2 folded and the version raised by each of 4 runs", fold.Count, v1, v2)
 	}
 	// The status says the folded run is the last run and the last success.
 	st := queue.NewStatusReader(f.pools, f.enq.Inspector()).Read(context.Background(), []tables.Table{tb})[0]
