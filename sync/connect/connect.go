@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mssql"
@@ -54,8 +55,20 @@ func (p *Pools) DB(ctx context.Context, name string) (*sql.DB, error) {
 		}
 		return nil, fmt.Errorf("connect to %s (%s): %w", name, tables.RedactDSN(c.DSN), tables.Scrub(err, c.DSN))
 	}
+	keepIdle(db, p.cfg.Worker.Concurrency)
 	p.dbs[name] = db
 	return db, nil
+}
+
+// keepIdle keeps enough idle connections for every table a worker syncs
+// at once (a run holds one to the source and one or two to the target)
+// and for the status page's reads; database/sql keeps two, and every
+// connection above them would be closed after each use and opened again
+// at the next run: a new server session (a process, for PostgreSQL) and
+// its set-up statements each time. Idle ones go after five minutes.
+func keepIdle(db *sql.DB, concurrency int) {
+	db.SetMaxIdleConns(max(8, 2*concurrency))
+	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // Close closes every pool opened.
