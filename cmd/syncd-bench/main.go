@@ -44,6 +44,7 @@ type options struct {
 	manyConcurrency                   int
 	manyEvery, manyWindow, manyWarmup time.Duration
 	manyBaseline, onlyMany            bool
+	manyBefore                        string
 }
 
 func parseFlags() options {
@@ -75,6 +76,7 @@ func parseFlags() options {
 	flag.DurationVar(&o.manyWarmup, "many-warmup", 10*time.Minute, "how long the first loads of the many-tables stage may take")
 	flag.BoolVar(&o.manyBaseline, "many-baseline", true, "measure the many-tables stage again with -no-setup-cache, the behaviour before kept setups")
 	flag.BoolVar(&o.onlyMany, "only-many", false, "run the many-tables stage alone")
+	flag.StringVar(&o.manyBefore, "many-before", "", "a syncd binary built before kept setups, measured in the many-tables stage too")
 	flag.Parse()
 	o.many = parseCounts(*many)
 	return o

@@ -15,15 +15,19 @@ import (
 )
 
 // manyStage is one measurement of the many-tables stage: n tables synced
-// by one `syncd run`, kept setups on or off (the baseline).
+// by one `syncd run`: with kept setups, or one of the baselines.
 type manyStage struct {
-	tables   int
-	baseline bool
-	window   time.Duration
+	tables int
+	mode   manyMode
+	window time.Duration
 	// runs counts the runs that ended in the window: listed in syncd_runs
 	// and folded into syncd_state.
 	runs, listed, folded int64
 	syncdCPU, serverCPU  time.Duration
+	// serverIdle is the target server's CPU per second of wall time with
+	// no syncd running, just before: the other clients of a shared server,
+	// taken off the windows' figures.
+	serverIdle float64
 	// quiet is the window before the churn, when every run is empty.
 	quiet                   time.Duration
 	quietRuns               int64
@@ -49,11 +53,8 @@ func (b *bench) manyTables(ctx context.Context) error {
 		if err := b.manyTarget(ctx, n); err != nil {
 			return err
 		}
-		for _, baseline := range []bool{false, true} {
-			if baseline && !b.o.manyBaseline {
-				continue
-			}
-			s, err := b.manyRun(ctx, n, baseline)
+		for _, mode := range b.manyModes() {
+			s, err := b.manyRun(ctx, n, mode)
 			if err != nil {
 				return err
 			}
@@ -134,37 +135,65 @@ log: {level: warn, format: json}
 	return path, nil
 }
 
+// manyMode is how the stage's syncd runs.
+type manyMode int
+
+const (
+	manyKept    manyMode = iota // kept setups, folded runs
+	manyNoCache                 // the same binary with -no-setup-cache
+	manyBefore                  // another binary: -many-before, built before kept setups
+)
+
+func (m manyMode) String() string {
+	return [...]string{"kept setups", "baseline: -no-setup-cache", "before: -many-before binary"}[m]
+}
+
+// manyModes are the modes -many-baseline and -many-before ask for.
+func (b *bench) manyModes() []manyMode {
+	modes := []manyMode{manyKept}
+	if b.o.manyBaseline {
+		modes = append(modes, manyNoCache)
+	}
+	if b.o.manyBefore != "" {
+		modes = append(modes, manyBefore)
+	}
+	return modes
+}
+
 // manySettle is the settle of every table of the stage.
 const manySettle = time.Second
 
 // manyRun starts `syncd run` on n tables, waits until each has caught up,
 // then measures one window of light churn.
-func (b *bench) manyRun(ctx context.Context, n int, baseline bool) (manyStage, error) {
-	s := manyStage{tables: n, baseline: baseline}
-	mode := "kept setups"
-	if baseline {
-		mode = "baseline, -no-setup-cache"
-	}
+func (b *bench) manyRun(ctx context.Context, n int, mode manyMode) (manyStage, error) {
+	s := manyStage{tables: n, mode: mode}
 	log.Printf("many tables: %d tables at @every %v, %s", n, b.o.manyEvery, mode)
 	queue := fmt.Sprintf("syncd_bench_many_%d", os.Getpid())
 	listen, err := freeAddr()
 	if err != nil {
 		return s, err
 	}
-	config, err := b.manyConfig(filepath.Join(b.tmp, fmt.Sprintf("many-%d-%t", n, baseline)), n, queue, listen)
+	config, err := b.manyConfig(filepath.Join(b.tmp, fmt.Sprintf("many-%d-%d", n, mode)), n, queue, listen)
 	if err != nil {
 		return s, err
 	}
-	logFile, err := os.Create(filepath.Join(b.tmp, fmt.Sprintf("many-%d-%t.log", n, baseline)))
+	logFile, err := os.Create(filepath.Join(b.tmp, fmt.Sprintf("many-%d-%d.log", n, mode)))
 	if err != nil {
 		return s, err
 	}
 	defer logFile.Close()
 	args := []string{"run", "--config", config, "--log-format", "json"}
-	if baseline {
+	bin := b.o.syncd
+	switch mode {
+	case manyNoCache:
 		args = append(args, "--no-setup-cache")
+	case manyBefore:
+		bin = b.o.manyBefore
 	}
-	cmd := exec.CommandContext(ctx, b.o.syncd, args...)
+	if s.serverIdle, err = b.serverIdleRate(ctx); err != nil {
+		return s, err
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return s, err
@@ -180,7 +209,7 @@ func (b *bench) manyRun(ctx context.Context, n int, baseline bool) (manyStage, e
 	if err := b.manyWindow(ctx, &s, cmd.Process.Pid); err != nil {
 		return s, fmt.Errorf("many tables: %w (log %s)", err, logFile.Name())
 	}
-	if !baseline {
+	if mode == manyKept {
 		if err := b.manyStatus(ctx, &s, "http://"+listen); err != nil {
 			return s, fmt.Errorf("many tables: %w (log %s)", err, logFile.Name())
 		}
@@ -276,6 +305,23 @@ func (b *bench) quietWindow(ctx context.Context, s *manyStage, pid int) error {
 	listed1, folded1, err := b.runCounts(ctx)
 	s.quietRuns = listed1 - listed0 + folded1 - folded0
 	return err
+}
+
+// manyIdle is how long the server's CPU is read with no syncd running.
+const manyIdle = 10 * time.Second
+
+// serverIdleRate is the target server's CPU per second over manyIdle.
+func (b *bench) serverIdleRate(ctx context.Context) (float64, error) {
+	cpu0, start := b.serverCPUNow(), time.Now()
+	if err := sleepCtx(ctx, manyIdle); err != nil {
+		return 0, err
+	}
+	return (b.serverCPUNow() - cpu0).Seconds() / time.Since(start).Seconds(), nil
+}
+
+// net is a window's server CPU less what the other clients used.
+func (s manyStage) net(cpu, window time.Duration) time.Duration {
+	return max(0, cpu-time.Duration(s.serverIdle*float64(window)))
 }
 
 func (b *bench) serverCPUNow() time.Duration {
