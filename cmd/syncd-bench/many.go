@@ -307,13 +307,11 @@ func (b *bench) quietWindow(ctx context.Context, s *manyStage, pid int) error {
 	return err
 }
 
-// manyIdle is how long the server's CPU is read with no syncd running.
-const manyIdle = 10 * time.Second
-
-// serverIdleRate is the target server's CPU per second over manyIdle.
+// serverIdleRate is the target server's CPU per second over 10 s (half
+// the window, when shorter) with no syncd running.
 func (b *bench) serverIdleRate(ctx context.Context) (float64, error) {
 	cpu0, start := b.serverCPUNow(), time.Now()
-	if err := sleepCtx(ctx, manyIdle); err != nil {
+	if err := sleepCtx(ctx, min(10*time.Second, b.o.manyWindow/2)); err != nil {
 		return 0, err
 	}
 	return (b.serverCPUNow() - cpu0).Seconds() / time.Since(start).Seconds(), nil
