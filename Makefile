@@ -76,14 +76,17 @@ demo: run
 
 # The benchmark (docs/benchmarks.md): 1,000,000 rows from the local
 # PostgreSQL into the local MariaDB, side by side with LOAD DATA and the
-# hand-written loops; databases syncd_bench on both servers, dropped after.
+# hand-written loops, then 200 and 1,000 tables at @every 10s against the
+# behaviour before kept setups; databases syncd_bench on both servers,
+# dropped after. The many-tables stage alone: make bench BENCHFLAGS=-only-many
 BENCHFLAGS ?=
 bench: build services
 	$(BIN)/syncd-bench -syncd $(BIN)/syncd -out docs/benchmarks.md $(BENCHFLAGS)
 
 # The benchmark's smoke mode, a few seconds, to keep it from rotting (CI).
 bench-smoke: build services
-	$(BIN)/syncd-bench -syncd $(BIN)/syncd -rows 10000 -runs 1 -skip-4n
+	$(BIN)/syncd-bench -syncd $(BIN)/syncd -rows 10000 -runs 1 -skip-4n \
+	  -many 3 -many-rows 10 -many-every 1s -many-window 2s -many-history 1000 -many-baseline=false
 
 clean:
 	rm -rf $(BIN)

@@ -25,6 +25,7 @@ type Catalog struct {
 
 	mu     sync.Mutex
 	stamp  string                  // what the directory looked like at the last load
+	quick  quickStamp              // the same, for Lookup's shortcut
 	good   map[string]tables.Table // path: last good declaration
 	broken map[string]string       // path: problem already reported
 	bad    []BrokenFile            // the broken files, by name
@@ -46,10 +47,15 @@ func NewCatalog(cfg *tables.Config, log zerolog.Logger) (*Catalog, error) {
 func (c *Catalog) Refresh() (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	stamp, err := dirStamp(c.cfg.TablesDir)
+	quick, err := takeQuickStamp(c.cfg.TablesDir)
 	if err != nil {
 		return false, err
 	}
+	stamp, err := dirStamp(c.cfg.TablesDir, quick.files)
+	if err != nil {
+		return false, err
+	}
+	c.quick = quick
 	if stamp == c.stamp {
 		return false, nil
 	}
@@ -144,6 +150,9 @@ func (c *Catalog) Tables() []tables.Table {
 
 // Lookup returns the current declaration called name.
 func (c *Catalog) Lookup(name string) (tables.Table, bool) {
+	if t, ok := c.quickLookup(name); ok {
+		return t, true
+	}
 	for _, t := range c.Tables() {
 		if t.Name == name {
 			return t, true
@@ -175,7 +184,7 @@ func (c *Catalog) Broken() []BrokenFile {
 // dirStamp sums up the names, sizes and modification times of the
 // directory's entries: cheap enough to take at every refresh, and
 // different after any edit, addition or removal.
-func dirStamp(dir string) (string, error) {
+func dirStamp(dir string, files map[string]string) (string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", fmt.Errorf("read table declarations: %w", err)
@@ -186,7 +195,9 @@ func dirStamp(dir string) (string, error) {
 		if err != nil {
 			continue // removed while listing; the next refresh sees it
 		}
-		fmt.Fprintf(&b, "%s|%d|%d\n", e.Name(), info.Size(), info.ModTime().UnixNano())
+		line := fileStamp(info)
+		files[filepath.Join(dir, e.Name())] = line
+		b.WriteString(line + "\n")
 	}
 	return b.String(), nil
 }
@@ -203,4 +214,53 @@ func sameTables(a, b map[string]tables.Table) bool {
 		}
 	}
 	return true
+}
+
+// quickStamp is what the directory's own entry looked like at a refresh
+// (it changes when a file is added, removed or renamed), and each file's
+// line of dirStamp.
+type quickStamp struct {
+	dir   string
+	files map[string]string // path: stamp line
+}
+
+func takeQuickStamp(dir string) (quickStamp, error) {
+	q := quickStamp{files: map[string]string{}}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return q, fmt.Errorf("read table declarations: %w", err)
+	}
+	q.dir = fileStamp(info)
+	return q, nil
+}
+
+func fileStamp(info os.FileInfo) string {
+	return fmt.Sprintf("%s|%d|%d", info.Name(), info.Size(), info.ModTime().UnixNano())
+}
+
+// quickLookup returns the declaration of name when neither the
+// directory's entries nor name's own file changed since the last refresh:
+// two stats, where a refresh takes one per file, which a worker of a
+// thousand tables would pay at every task.
+func (c *Catalog) quickLookup(name string) (tables.Table, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.quick.dir == "" {
+		return tables.Table{}, false
+	}
+	for path, t := range c.good {
+		if t.Name != name {
+			continue
+		}
+		dir, err := os.Stat(c.cfg.TablesDir)
+		if err != nil || fileStamp(dir) != c.quick.dir {
+			return tables.Table{}, false
+		}
+		f, err := os.Stat(path)
+		if err != nil || fileStamp(f) != c.quick.files[path] {
+			return tables.Table{}, false
+		}
+		return t, true
+	}
+	return tables.Table{}, false
 }

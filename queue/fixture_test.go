@@ -165,10 +165,13 @@ func (f *fixture) startWorker(cat *queue.Catalog) *asynq.Server {
 }
 
 // startObservedWorker is startWorker with an Observer on the handler.
+// The handler keeps each table's setup between runs, as syncd's worker
+// does.
 func (f *fixture) startObservedWorker(cat *queue.Catalog, o queue.Observer) *asynq.Server {
 	f.t.Helper()
 	srv := queue.NewWorker(f.cfg, f.log, queue.WorkerOptions{RetryBase: 200 * time.Millisecond, RetryMax: time.Second})
-	if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log, Observer: o})); err != nil {
+	h := &queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log, Observer: o, Jobs: connect.NewJobs(f.pools)}
+	if err := srv.Start(queue.Mux(h)); err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(srv.Shutdown)

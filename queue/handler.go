@@ -24,6 +24,11 @@ type Handler struct {
 	// Observer, when set, is told of every page and every task, for
 	// metrics; the queue itself keeps no counts.
 	Observer Observer
+	// Jobs, when set, keeps each table's setup between its runs (see
+	// connect.Jobs), and quiet scheduled runs are folded into the table's
+	// state; when nil, every task sets its table up again and every run
+	// is a line of the run log.
+	Jobs *connect.Jobs
 }
 
 // Observer is told what the handler's tasks do. Calls come from the
@@ -76,6 +81,9 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	// timeout now is the one that counts.
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
+	if h.Jobs != nil {
+		return h.runKept(ctx, task, t, p)
+	}
 	if paused, err := h.paused(ctx, t); err != nil || paused {
 		return err
 	}

@@ -71,6 +71,29 @@ type TableStatus struct {
 	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
 	// Problems say what could not be read; the rest of the status stands.
 	Problems []string `json:"problems,omitempty"`
+
+	// okStarted is when the last successful run (listed or folded)
+	// started, zero for none; timeCursor says the stored cursor is a
+	// time. Together with the declaration they give LagSeconds.
+	okStarted  time.Time
+	timeCursor bool
+}
+
+// success records a successful run that started and ended as given as
+// the table's last success.
+func (s *TableStatus) success(started, ended, now time.Time) {
+	age := now.Sub(ended).Seconds()
+	s.LastSuccess, s.LastSuccessAgeSeconds, s.okStarted = &ended, &age, started
+}
+
+// setLag fills LagSeconds from the last success, the one place status
+// computes it (see Lag); it stays nil before the first success.
+func (s *TableStatus) setLag(t tables.Table, now time.Time) {
+	if s.okStarted.IsZero() {
+		return
+	}
+	lag := Lag(now, s.okStarted, t.Settle, s.timeCursor).Seconds()
+	s.LagSeconds = &lag
 }
 
 func (s *TableStatus) problem(what string, err error) {
@@ -91,13 +114,14 @@ type StatusReader struct {
 	pools *connect.Pools
 	in    *asynq.Inspector
 
-	mu     sync.Mutex
-	totals map[string][2]int64 // table: run id, rows
+	mu      sync.Mutex
+	totals  map[string][2]int64 // table: run id, rows
+	sources map[string]keptSource
 }
 
 // NewStatusReader returns a reader over pools and the queue in.
 func NewStatusReader(pools *connect.Pools, in *asynq.Inspector) *StatusReader {
-	return &StatusReader{pools: pools, in: in, totals: map[string][2]int64{}}
+	return &StatusReader{pools: pools, in: in, totals: map[string][2]int64{}, sources: map[string]keptSource{}}
 }
 
 // statusParallel bounds the tables read at once: each may wait on a slow
@@ -109,6 +133,8 @@ const statusParallel = 8
 func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatus {
 	entries, _ := r.in.SchedulerEntries() // without them the schedule says when
 	now := time.Now()
+	snap := r.snapshot(ctx, ts)
+	byTable := entriesByTable(entries)
 	out := make([]TableStatus, len(ts))
 	sem := make(chan struct{}, statusParallel)
 	var wg sync.WaitGroup
@@ -116,16 +142,30 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i] = r.table(ctx, t, entries, now)
+			out[i] = r.table(ctx, t, byTable[t.Name], now, snap)
 		})
 	}
 	wg.Wait()
 	return out
 }
 
-func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time) TableStatus {
+// table reads the status of t.
+func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time, snap *snapshot) TableStatus {
+	st := r.stored(ctx, t, entries, now, snap)
+	st.setLag(t, now)
+	return st
+}
+
+// stored reads all of t's status but its lag.
+func (r *StatusReader) stored(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time, snap *snapshot) TableStatus {
 	st := TableStatus{Name: t.Name, File: t.File, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
-	r.task(&st, t)
+	r.task(&st, t, snap)
+	if sum, ok := snap.summary(t); ok {
+		if state := storedFrom(&st, sum, now); !st.Paused {
+			r.source(ctx, &st, t, state.Position, snap)
+		}
+		return st
+	}
 	db, err := r.pools.DB(ctx, t.Target.Connection)
 	if err != nil {
 		st.problem("target", err)
@@ -137,6 +177,7 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 		return st
 	}
 	st.Paused = state.Paused
+	_, st.timeCursor = state.Position.Cursor.(time.Time)
 	if !state.Position.IsZero() {
 		st.Cursor = state.Position.String()
 	}
@@ -156,22 +197,26 @@ func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asy
 	if started, ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
 		st.problem("run log", err)
 	} else if ok {
-		age := now.Sub(ended).Seconds()
-		_, timed := state.Position.Cursor.(time.Time)
-		lag := Lag(now, started, t.Settle, timed).Seconds()
-		st.LastSuccess, st.LastSuccessAgeSeconds, st.LagSeconds = &ended, &age, &lag
+		st.success(started, ended, now)
 	}
+	folded(ctx, db, &st, now)
 	if !st.Paused {
-		r.source(ctx, &st, t, state.Position)
+		r.source(ctx, &st, t, state.Position, snap)
 	}
 	return st
 }
 
 // task fills in the table's task in the queue, and its progress while
 // it runs.
-func (r *StatusReader) task(st *TableStatus, t tables.Table) {
-	info, err := r.in.GetTaskInfo(queueOf(t), TaskID(t.Name))
+func (r *StatusReader) task(st *TableStatus, t tables.Table, snap *snapshot) {
+	info, listed := snap.task(t)
+	var err error
+	if !listed {
+		info, err = r.in.GetTaskInfo(queueOf(t), TaskID(t.Name))
+	}
 	switch {
+	case listed && info == nil:
+		return
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		return
 	case err != nil:
@@ -191,23 +236,23 @@ func (r *StatusReader) task(st *TableStatus, t tables.Table) {
 	}
 }
 
-// source reads what only the source knows: its clock, for the row age of
-// a time cursor, and the rows of a running initial load, for its progress.
-func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position) {
+// source reads what only the source knows: its clock, for the row age of a
+// time cursor, and the rows of a running initial load, for its progress.
+func (r *StatusReader) source(ctx context.Context, st *TableStatus, t tables.Table, pos datasync.Position, snap *snapshot) {
 	cur, timed := pos.Cursor.(time.Time)
 	firstLoad := st.Progress != nil && st.LastRun != nil && st.LastRun.ID == st.Progress.RunID && st.LastRun.CursorBefore == ""
 	if !timed && !firstLoad {
 		return
 	}
-	src, err := connect.OpenSource(ctx, r.pools, t)
+	src, err := r.openSource(ctx, t)
 	if err != nil {
 		st.problem("source", err)
 		return
 	}
-	defer src.Close()
 	if timed {
-		hi, err := src.UpperBound(ctx, 0)
+		hi, err := snap.upperBound(ctx, t, src)
 		if err != nil {
+			r.forgetSource(t)
 			st.problem("source", err)
 		} else if now, ok := hi.(time.Time); ok {
 			age := now.Sub(cur).Seconds()

@@ -35,9 +35,13 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 		Concurrency:     cfg.Worker.Concurrency,
 		Queues:          cfg.Worker.Queues,
 		ShutdownTimeout: cfg.Worker.ShutdownTimeout,
-		RetryDelayFunc:  RetryDelay(o.RetryBase, o.RetryMax),
-		Logger:          Logger(log),
-		LogLevel:        asynqLevel(log),
+		// Asynq's default (1s) is how long an idle worker waits before it
+		// looks at its queues again: up to a second added to every run's
+		// freshness. Five looks a second per idle slot cost Redis little.
+		TaskCheckInterval: 200 * time.Millisecond,
+		RetryDelayFunc:    RetryDelay(o.RetryBase, o.RetryMax),
+		Logger:            Logger(log),
+		LogLevel:          asynqLevel(log),
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, task *asynq.Task, err error) {
 			// The engine has logged the run; this says what the queue does next.
 			n, _ := asynq.GetRetryCount(ctx)

@@ -47,6 +47,12 @@ type Options struct {
 	// Progress, when set, is called after each committed page with the
 	// run's record so far, for progress reports.
 	Progress func(RunRecord)
+	// Cached says that Source and Target were set up by an earlier run in
+	// this process, whose comparison of the source's columns passed, and
+	// that the source's columns are unchanged since: the run does not
+	// compare them again, and a scheduled run that finds nothing is
+	// folded into the table's state (see Peeker) instead of the run log.
+	Cached bool
 }
 
 // Run syncs one table once: it claims the table, reads every source row
@@ -56,6 +62,10 @@ type Options struct {
 // last committed page boundary with a matching position.
 func Run(ctx context.Context, o Options) (RunRecord, error) {
 	rec := RunRecord{Table: o.Table.Name, Trigger: o.Trigger, Started: time.Now()}
+	pre, done, err := peekRun(ctx, o, &rec)
+	if done || err != nil {
+		return rec, err
+	}
 	st, err := o.Target.Claim(ctx, o.Table.Name)
 	if err != nil {
 		return rec, fmt.Errorf("claim %s: %w", o.Table.Name, err)
@@ -67,12 +77,20 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 		rec.Paused = true
 		return rec, ErrPaused
 	}
+	if o.Cached && pre == nil {
+		if err := sourceUnchanged(ctx, o); err != nil {
+			return rec, err
+		}
+	}
 	if rec.ID, err = o.Target.StartRun(ctx, rec); err != nil {
 		return rec, fmt.Errorf("record start of run of %s: %w", o.Table.Name, err)
 	}
 	st.RunID = rec.ID
 	log := o.Logger.With().Str(FieldTable, o.Table.Name).Int64(FieldRunID, rec.ID).Logger()
-	err = run(ctx, o, st, &rec, log)
+	if pre != nil && !samePosition(pre.from, st.Position) {
+		pre = nil // the state moved since it was read: read again
+	}
+	err = run(ctx, o, st, &rec, log, pre)
 	rec.Ended = time.Now()
 	if err != nil {
 		rec.Error = err.Error()
@@ -107,13 +125,15 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 }
 
 // run is the page loop of Run.
-func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger) error {
-	note, err := checkSchema(ctx, o, st, log)
-	rec.Notes = note
-	if err != nil {
-		return err
+func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger, pre *prefetch) error {
+	if !o.Cached {
+		note, err := checkSchema(ctx, o, st, log)
+		rec.Notes = note
+		if err != nil {
+			return err
+		}
 	}
-	hi, err := upperBound(ctx, o)
+	hi, err := upperBound(ctx, o, pre)
 	if err != nil {
 		return err
 	}
@@ -127,10 +147,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	if err := retryRejects(ctx, o, st, rec); err != nil {
 		return err
 	}
-	start := withOverlap(st.Position, o.Table.Overlap)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := readPages(ctx, o.Source, start, hi, o.Table, o.Mapping)
+	pages := readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre)
 	for p := range pages {
 		if p.err != nil {
 			return p.err
@@ -168,6 +187,54 @@ func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord,
 	rec.CursorAfter = p.last
 	log.Debug().Int(FieldPage, rec.Pages).Int(FieldRows, len(p.rows)).Str(FieldCursor, p.last.String()).Msg("page written")
 	return nil
+}
+
+// upperBound is the run's upper bound: the one read before the claim
+// when there is one, else the source's.
+func upperBound(ctx context.Context, o Options, pre *prefetch) (any, error) {
+	if pre != nil {
+		return pre.hi, nil
+	}
+	return timedUpperBound(ctx, o)
+}
+
+// readPagesAfter is readPages from start, or, when the first page was
+// read before the claim, that page followed by readPages after it.
+func readPagesAfter(ctx context.Context, o Options, start Position, hi any, pre *prefetch) <-chan page {
+	if pre == nil {
+		return readPages(ctx, o.Source, start, hi, o.Table, o.Mapping)
+	}
+	out := make(chan page, 1)
+	go func() {
+		defer close(out)
+		select {
+		case out <- pre.page:
+		case <-ctx.Done():
+			return
+		}
+		if len(pre.page.rows) < o.Table.BatchSize {
+			return
+		}
+		for p := range readPages(ctx, o.Source, pre.page.last, hi, o.Table, o.Mapping) {
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// samePosition reports whether two positions are the same stored value.
+func samePosition(a, b Position) bool {
+	ac, ak, aerr := EncodePosition(a)
+	bc, bk, berr := EncodePosition(b)
+	return aerr == nil && berr == nil && ptrEqual(ac, bc) && ptrEqual(ak, bk)
+}
+
+func ptrEqual(a, b *string) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
 
 // withOverlap moves a time position back by overlap, inclusive, so that the
@@ -223,7 +290,8 @@ func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.T
 }
 
 // upperBound reads the run's upper bound within the page timeout.
-func upperBound(ctx context.Context, o Options) (any, error) {
+// timedUpperBound reads the source's upper bound within page_timeout.
+func timedUpperBound(ctx context.Context, o Options) (any, error) {
 	pctx, cancel := pageContext(ctx, o.Table)
 	defer cancel()
 	hi, err := o.Source.UpperBound(pctx, o.Table.Settle)

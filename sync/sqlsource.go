@@ -29,6 +29,9 @@ type SQLSource struct {
 	// driverTypes holds the driver's type name of each column (lower-cased
 	// name: type) as probed; checkResult compares every page with it.
 	driverTypes map[string]string
+	// shape is what the probe saw of every column of the source, for
+	// ColumnsChanged.
+	shape string
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's
@@ -39,7 +42,7 @@ func NewSQLSource(ctx context.Context, db *sql.DB, d Dialect, t tables.Table) (*
 	if err != nil {
 		return nil, err
 	}
-	all, err := probe(ctx, db, from, sourceName(t))
+	all, shape, err := probe(ctx, db, from, sourceName(t))
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +59,7 @@ func NewSQLSource(ctx context.Context, db *sql.DB, d Dialect, t tables.Table) (*
 	if err != nil {
 		return nil, err
 	}
-	s.driverTypes = driverTypes
+	s.driverTypes, s.shape = driverTypes, shape
 	return s, nil
 }
 
@@ -93,22 +96,23 @@ func SourceFrom(d Dialect, src tables.Source) (string, error) {
 	return d.Quote(id), nil
 }
 
-// probe returns the columns of the source in their declared order.
-func probe(ctx context.Context, db *sql.DB, from, name string) ([]Column, error) {
+// probe returns the columns of the source in their declared order, and
+// their shape (see columnShape).
+func probe(ctx context.Context, db *sql.DB, from, name string) ([]Column, string, error) {
 	rows, err := db.QueryContext(ctx, "SELECT * FROM "+from+" WHERE 1=0")
 	if err != nil {
-		return nil, fmt.Errorf("read columns of %s: %w", name, err)
+		return nil, "", fmt.Errorf("read columns of %s: %w", name, err)
 	}
 	defer rows.Close()
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, fmt.Errorf("read columns of %s: %w", name, err)
+		return nil, "", fmt.Errorf("read columns of %s: %w", name, err)
 	}
 	cols := make([]Column, len(types))
 	for i, ct := range types {
 		cols[i] = Column{Name: ct.Name(), DatabaseType: strings.ToUpper(ct.DatabaseTypeName())}
 	}
-	return cols, rows.Err()
+	return cols, columnShape(types), rows.Err()
 }
 
 // pick chooses the columns to read: the mapped ones (all when the

@@ -78,6 +78,7 @@ type Defaults struct {
 	Queue     string        `koanf:"queue"`
 	// PageTimeout: see Table.PageTimeout.
 	PageTimeout time.Duration `koanf:"page_timeout"`
+	Runs        Runs          `koanf:"runs"`
 }
 
 // Log chooses the log level and format ("json", "console", or "auto":

@@ -55,7 +55,7 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 	case from == durationType:
 		return data, nil
 	case from.Kind() == reflect.String:
-		d, err := time.ParseDuration(reflect.ValueOf(data).String())
+		d, err := parseDuration(reflect.ValueOf(data).String())
 		if err != nil {
 			return nil, &valueError{value: data, want: want}
 		}
@@ -64,6 +64,17 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 		return time.Duration(0), nil
 	}
 	return nil, &valueError{value: data, want: want}
+}
+
+// parseDuration is time.ParseDuration that also takes whole days ("30d"),
+// the unit a retention is said in.
+func parseDuration(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days >= 0 && days <= 100000 {
+			return time.Duration(days) * 24 * time.Hour, nil
+		}
+	}
+	return time.ParseDuration(s)
 }
 
 // wholeNumberHook refuses a fraction for an integer field, which weak

@@ -201,6 +201,9 @@ func inherit(r Defaults, set map[string]bool, prefix string, d Defaults) Default
 	if unset("page_timeout") {
 		r.PageTimeout = d.PageTimeout
 	}
+	if unset("runs.keep") {
+		r.Runs.Keep = d.Runs.Keep
+	}
 	return r
 }
 
@@ -311,11 +314,14 @@ func (t *Table) applyDefaults(set map[string]bool, cfg *Config) {
 	if t.Name == "" {
 		t.Name = strings.TrimSuffix(filepath.Base(t.File), filepath.Ext(t.File))
 	}
-	d, target := builtinDefaults(), ""
+	d, target := builtinDefaults().orBuiltin(), ""
 	if cfg != nil {
 		d, target = cfg.Defaults.orBuiltin(), cfg.Target
 	}
 	t.setRun(inherit(t.run(), set, "", d))
+	if !set["runs.keep"] {
+		t.Runs.Keep = d.Runs.Keep
+	}
 	t.Target.Connection = cmp.Or(t.Target.Connection, target)
 	t.Source.CursorClock = cmp.Or(t.Source.CursorClock, ClockLocal)
 	t.Target.Evolve = cmp.Or(t.Target.Evolve, EvolveNone)

@@ -185,6 +185,7 @@ func TestLoadTableProblems(t *testing.T) {
 		"mark_no_column.yaml":         {ErrMissing, "target.deleted_column: missing (allowed: a nullable DATETIME column of the target that no source column feeds; deletes: mark sets it)"},
 		"deleted_column_no_mark.yaml": {ErrBadValue, `target.deleted_column: invalid value "gone_at": deletes is "delete" (allowed: deletes: mark, or no deleted_column)`},
 		"deleted_column_mapped.yaml":  {ErrBadValue, `target.deleted_column: invalid value "note": a mapped column (allowed: a target column that no source column feeds)`},
+		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 	}
 	cfg := loadTestConfig(t)
 	checkEveryFile(t, "testdata/bad", tests, func(path string) error {

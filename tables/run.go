@@ -53,6 +53,7 @@ func (d Defaults) orBuiltin() Defaults {
 	d.Timeout = cmp.Or(d.Timeout, b.Timeout)
 	d.Queue = cmp.Or(d.Queue, b.Queue)
 	d.PageTimeout = cmp.Or(d.PageTimeout, b.PageTimeout)
+	d.Runs.Keep = cmp.Or(d.Runs.Keep, DefaultRunsKeep)
 	return d
 }
 
@@ -82,6 +83,13 @@ func checkRun(p *problems, prefix string, r Defaults) {
 	checkOneOf(p, prefix+"on_bad_rows", r.OnBadRows, OnBadRowsReject, OnBadRowsFail)
 	if !queueName.MatchString(r.Queue) {
 		p.addf(prefix+"queue", "%w %q (allowed: letters, digits, '_', '-', '.' and ':', 1 to 64 of them)", ErrBadValue, r.Queue)
+	}
+}
+
+// checkKeep checks runs.keep; prefix as checkRun's.
+func checkKeep(p *problems, prefix string, keep time.Duration) {
+	if keep < MinRunsKeep {
+		p.addf(prefix+"runs.keep", "%w: %v (allowed: %v or more, like 720h or 30d)", ErrOutOfRange, keep, MinRunsKeep)
 	}
 }
 

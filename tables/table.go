@@ -30,6 +30,8 @@ type Table struct {
 	// is gone from the source: DeletesDelete (the default), DeletesKeep or
 	// DeletesMark (set Target.DeletedColumn to the time of the delete).
 	Deletes string `koanf:"deletes"`
+	// Runs says how long the run log keeps the table's runs.
+	Runs Runs `koanf:"runs"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.
@@ -79,6 +81,14 @@ const (
 	DeletesMark   = "mark"
 )
 
+// Runs are the settings of a table's run log.
+type Runs struct {
+	// Keep is how long a run stays in syncd_runs after it started; older
+	// ones are pruned in the background (the table's newest run and
+	// newest successful run stay, and so does a run still under way).
+	Keep time.Duration `koanf:"keep"`
+}
+
 // Values of Target.Evolve.
 const (
 	EvolveNone       = "none"
@@ -110,6 +120,8 @@ const (
 	// DefaultPageTimeout is far beyond what a page of MaxBatchSize rows
 	// takes on a busy server, and far below Timeout.
 	DefaultPageTimeout = 10 * time.Minute
+	DefaultRunsKeep    = 30 * 24 * time.Hour
+	MinRunsKeep        = time.Hour
 )
 
 // IsQuery reports whether the source is a SELECT used as a derived table

@@ -34,6 +34,7 @@ func (t Table) Validate(cfg *Config) error {
 	t.checkCreate(p)
 	t.checkDeletes(p)
 	checkRun(p, "", t.run())
+	checkKeep(p, "", t.Runs.Keep)
 	return p.err()
 }
 
@@ -203,6 +204,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	checkRun(p, "defaults.", c.Defaults.orBuiltin())
+	checkKeep(p, "defaults.", c.Defaults.orBuiltin().Runs.Keep)
 	if c.Log.Level != "" {
 		checkOneOf(p, "log.level", c.Log.Level, logLevels...)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,13 @@ type options struct {
 	baseline                   string
 	database                   string
 	pgBench, myBench, myConfig string
+	// The many-tables stage.
+	many                              []int
+	manyRows, manyChurn, manyHistory  int
+	manyConcurrency                   int
+	manyEvery, manyWindow, manyWarmup time.Duration
+	manyBaseline, onlyMany            bool
+	manyBefore                        string
 }
 
 func parseFlags() options {
@@ -58,8 +66,36 @@ func parseFlags() options {
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (URL; its database is replaced)")
 	flag.StringVar(&o.myDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB server (go-sql-driver DSN; its database is replaced)")
 	flag.StringVar(&o.database, "db", "syncd_bench", "name of the databases the benchmark creates and drops on both servers")
+	many := flag.String("many", "200,1000", "table counts of the many-tables stage, comma-separated (empty: skip it)")
+	flag.IntVar(&o.manyRows, "many-rows", 1000, "rows in each table of the many-tables stage")
+	flag.IntVar(&o.manyChurn, "many-churn", 20, "rows changed a second, each in a random table, in the many-tables stage")
+	flag.IntVar(&o.manyHistory, "many-history", 1_000_000, "runs of history put in syncd_runs before the status page is timed")
+	flag.IntVar(&o.manyConcurrency, "many-concurrency", 8, "worker.concurrency of the many-tables stage")
+	flag.DurationVar(&o.manyEvery, "many-every", 10*time.Second, "schedule of every table of the many-tables stage")
+	flag.DurationVar(&o.manyWindow, "many-window", time.Minute, "how long each many-tables stage is measured, after catching up")
+	flag.DurationVar(&o.manyWarmup, "many-warmup", 10*time.Minute, "how long the first loads of the many-tables stage may take")
+	flag.BoolVar(&o.manyBaseline, "many-baseline", true, "measure the many-tables stage again with -no-setup-cache, the behaviour before kept setups")
+	flag.BoolVar(&o.onlyMany, "only-many", false, "run the many-tables stage alone")
+	flag.StringVar(&o.manyBefore, "many-before", "", "a syncd binary built before kept setups, measured in the many-tables stage too")
 	flag.Parse()
+	o.many = parseCounts(*many)
 	return o
+}
+
+// parseCounts reads "200,1000"; a bad number ends the program.
+func parseCounts(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			log.Fatalf("-many: %q is not a table count", f)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func main() {
@@ -105,12 +141,26 @@ func run(ctx context.Context, o options) (err error) {
 	b.results.writeTable(&sb)
 	fmt.Print(sb.String())
 	if o.out != "" {
-		return writeDoc(o.out, b.document(ctx, sb.String()))
+		if o.onlyMany {
+			return writeDoc(o.out, b.document(ctx, sb.String()), beginManyMark, endManyMark)
+		}
+		return writeDoc(o.out, b.document(ctx, sb.String()), beginMark, endMark)
 	}
 	return nil
 }
 
 func (b *bench) measureAll(ctx context.Context) error {
+	b.results.manyEvery = b.o.manyEvery
+	if b.o.onlyMany {
+		return b.manyTables(ctx)
+	}
+	if err := b.measureLoads(ctx); err != nil {
+		return err
+	}
+	return b.manyTables(ctx)
+}
+
+func (b *bench) measureLoads(ctx context.Context) error {
 	log.Printf("generating %d source rows (not timed)", b.o.rows)
 	if err := generate(ctx, b.o.pgBench, b.o.rows, b.o.later); err != nil {
 		return err

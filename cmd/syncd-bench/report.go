@@ -84,6 +84,9 @@ type results struct {
 	naive, batch100, incr, first4N            measure
 	// fresh holds each change's delay from source commit to visible.
 	fresh []time.Duration
+	// many holds the stages of many tables, and manyEvery their schedule.
+	many      []manyStage
+	manyEvery time.Duration
 }
 
 func (r results) lines() []measure {
@@ -100,6 +103,10 @@ func (r results) lines() []measure {
 
 // writeTable prints the results as a Markdown table and the ratios below.
 func (r results) writeTable(w io.Writer) {
+	if len(r.limit.times) == 0 {
+		r.writeMany(w, r.manyEvery)
+		return
+	}
 	fmt.Fprintln(w, "| measurement | rows | runs | seconds min / median / max | rows/s (median) | vs LOAD DATA | target server CPU s (median) | peak RSS |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, m := range r.lines() {
@@ -133,6 +140,7 @@ func (r results) writeTable(w io.Writer) {
 			len(r.fresh), freshEvery, freshSettle, percentile(r.fresh, 50).Seconds(), percentile(r.fresh, 95).Seconds(), p99.Seconds(),
 			percentile(r.fresh, 100).Seconds(), verdict, goal)
 	}
+	r.writeMany(w, r.manyEvery)
 }
 
 func ratio(a, b float64) float64 {
@@ -188,15 +196,24 @@ const (
 	endMark   = "<!-- syncd-bench: end -->"
 )
 
+// Markers of the many-tables stage's own part, written by -only-many, so
+// that running it alone leaves the other figures as they are.
+const (
+	beginManyMark = "<!-- syncd-bench -only-many: generated, do not edit by hand -->"
+	endManyMark   = "<!-- syncd-bench -only-many: end -->"
+)
+
 // writeDoc writes the generated part into path, between the markers when
-// the file has them, else as a new file.
-func writeDoc(path, generated string) error {
-	body := beginMark + "\n" + generated + endMark + "\n"
+// the file has them (at its end when it has not), else as a new file.
+func writeDoc(path, generated, begin, end string) error {
+	body := begin + "\n" + generated + end + "\n"
 	old, err := os.ReadFile(path)
 	if err == nil {
 		s := string(old)
-		if i, j := strings.Index(s, beginMark), strings.Index(s, endMark); i >= 0 && j > i {
-			body = s[:i] + body + strings.TrimPrefix(s[j+len(endMark):], "\n")
+		if i, j := strings.Index(s, begin), strings.Index(s, end); i >= 0 && j > i {
+			body = s[:i] + body + strings.TrimPrefix(s[j+len(end):], "\n")
+		} else {
+			body = s + "\n" + body
 		}
 	} else {
 		body = "# syncd benchmarks\n\n" + body

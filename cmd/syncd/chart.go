@@ -19,6 +19,10 @@ type chartData struct {
 	From, Now time.Time
 	Lag       []lagPoint
 	Runs      []mysql.RunRow // started in the window, in any order
+	// Folded counts the table's quiet scheduled runs that are not listed
+	// (folded into syncd_state): between listed runs the line is then an
+	// upper bound.
+	Folded int64
 }
 
 // chartBox is the geometry of a chart: its size in pixels and where
@@ -83,6 +87,10 @@ func drawLag(s *strings.Builder, d chartData, b chartBox) {
 	}
 	top = niceDuration(top)
 	name := "lag"
+	if d.Folded > 0 {
+		// Quiet runs between the listed ones may have brought it lower.
+		name = "lag, at most (quiet runs not drawn)"
+	}
 	if n := len(d.Lag); n > 0 {
 		name += ", now " + axisDuration(d.Lag[n-1].Lag)
 	}

@@ -126,3 +126,18 @@ func TestPagesReloadWithoutScript(t *testing.T) {
 		}
 	}
 }
+
+// Quiet scheduled runs are folded, not listed: the chart says its lag
+// line is an upper bound then, and not otherwise.
+func TestChartSaysFoldedRunsAreNotDrawn(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	runs := []mysql.RunRow{run(1, mysql.StatusOK, t0, 0, 10, 10)}
+	d := chartData{Table: "items", From: t0, Now: t0.Add(time.Hour), Runs: runs, Lag: lagSeries(runs, nil, 0, t0, t0.Add(time.Hour))}
+	if svg := renderChart(d, largeChart); strings.Contains(svg, "at most") {
+		t.Errorf("no folded runs, yet the lag is called an upper bound:\n%s", svg)
+	}
+	d.Folded = 3
+	if svg := renderChart(d, largeChart); !strings.Contains(svg, "lag, at most (quiet runs not drawn)") {
+		t.Errorf("folded runs, yet the lag is drawn as exact:\n%s", svg)
+	}
+}

@@ -126,6 +126,16 @@ func (w *web) readChart(ctx context.Context, t tables.Table, now time.Time) (cha
 	if d.Runs, err = mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Since: d.From, Limit: chartRuns}); err != nil {
 		return d, err
 	}
+	// Quiet scheduled runs are folded into the state, not listed: only
+	// the newest is known, and it ends the lag line where it is.
+	f, err := mysql.ReadFolded(ctx, db, t.Name)
+	if err != nil {
+		return d, err
+	}
+	d.Folded = f.Count
+	if f.Ended != nil && f.Started.After(d.From) {
+		d.Runs = append([]mysql.RunRow{*queue.FoldedRun(t.Name, f, "")}, d.Runs...)
+	}
 	before := d.From
 	if n := len(d.Runs); n == chartRuns {
 		before = d.Runs[n-1].Started

@@ -246,7 +246,10 @@ func newRuns(g *globals) *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), orEmpty(runs))
 			}
-			return printRuns(cmd.OutOrStdout(), runs)
+			if err := printRuns(cmd.OutOrStdout(), runs); err != nil {
+				return err
+			}
+			return printFolded(cmd.Context(), cmd.OutOrStdout(), db, f)
 		},
 	}
 	cmd.Flags().IntVar(&f.Limit, "limit", 20, "show at most N runs")

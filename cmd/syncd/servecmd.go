@@ -23,6 +23,8 @@ const reloadInterval = 2 * time.Second
 // roles are the parts a serving process runs.
 type roles struct {
 	worker, scheduler bool
+	// noSetupCache makes the worker set each table up at every run.
+	noSetupCache bool
 }
 
 func newRun(g *globals) *cobra.Command {
@@ -58,6 +60,7 @@ is enough.`)
 func newServe(g *globals, r roles, use, short, long string) *cobra.Command {
 	var listen string
 	var concurrency int
+	var noSetupCache bool
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
@@ -74,12 +77,16 @@ func newServe(g *globals, r roles, use, short, long string) *cobra.Command {
 			if concurrency > 0 {
 				a.cfg.Worker.Concurrency = concurrency
 			}
+			r.noSetupCache = noSetupCache
 			return a.serve(cmd.Context(), r)
 		},
 	}
 	if r.worker {
 		cmd.Flags().StringVar(&listen, "listen", "", `HTTP address, "" for none (default: http.listen of syncd.yaml)`)
 		cmd.Flags().IntVar(&concurrency, "concurrency", 0, "tables synced at once (default: worker.concurrency of syncd.yaml)")
+		// The behaviour before setups were kept, for syncd-bench's baseline.
+		cmd.Flags().BoolVar(&noSetupCache, "no-setup-cache", false, "set every table up again at each run, and log every run (benchmark baseline)")
+		_ = cmd.Flags().MarkHidden("no-setup-cache")
 	}
 	return cmd
 }
@@ -105,10 +112,17 @@ func (a *app) serve(ctx context.Context, r roles) error {
 	if r.worker {
 		m := newMetrics()
 		srv := queue.NewWorker(a.cfg, a.log, queue.WorkerOptions{})
-		if err := srv.Start(queue.Mux(&queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m})); err != nil {
+		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m}
+		if !r.noSetupCache {
+			h.Jobs = connect.NewJobs(pools)
+		}
+		if err := srv.Start(queue.Mux(h)); err != nil {
 			return fmt.Errorf("start worker (redis %s): %w", a.redisName(), err)
 		}
 		defer srv.Shutdown()
+		pruner := queue.NewPruner(queue.PrunerParams{Catalog: cat, Pools: pools, Log: a.log})
+		pruner.Start()
+		defer pruner.Shutdown()
 		stop, err := a.serveHTTP(pools, cat, m)
 		if err != nil {
 			return err

@@ -55,8 +55,20 @@ func (p *Pools) DB(ctx context.Context, name string) (*sql.DB, error) {
 		}
 		return nil, fmt.Errorf("connect to %s (%s): %w", name, tables.RedactDSN(c.DSN), tables.Scrub(err, c.DSN))
 	}
+	keepIdle(db, p.cfg.Worker.Concurrency)
 	p.dbs[name] = db
 	return db, nil
+}
+
+// keepIdle keeps enough idle connections for every table a worker syncs
+// at once (a run holds one to the source and one or two to the target)
+// and for the status page's reads; database/sql keeps two, and every
+// connection above them would be closed after each use and opened again
+// at the next run: a new server session (a process, for PostgreSQL) and
+// its set-up statements each time. Idle ones go after five minutes.
+func keepIdle(db *sql.DB, concurrency int) {
+	db.SetMaxIdleConns(max(8, 2*concurrency))
+	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // Close closes every pool opened.
@@ -64,6 +76,7 @@ func (p *Pools) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, db := range p.dbs {
+		mysql.ForgetStatements(db)
 		db.Close()
 		delete(p.dbs, name)
 	}
@@ -111,6 +124,12 @@ type Job struct {
 // mapping (an error matching datasync.ErrDeclaration), and builds the
 // mapping and the target.
 func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
+	return open(ctx, p, t, false)
+}
+
+// open is Open; schemaReady says the state tables of t's target were
+// already ensured by this process.
+func open(ctx context.Context, p *Pools, t tables.Table, schemaReady bool) (*Job, error) {
 	created, err := createTarget(ctx, p, t)
 	if err != nil {
 		return nil, err
@@ -126,7 +145,7 @@ func Open(ctx context.Context, p *Pools, t tables.Table) (*Job, error) {
 	if err := targetKeys(ctx, p, t, m); err != nil {
 		return nil, err
 	}
-	tgt, err := OpenTarget(ctx, p, t, m)
+	tgt, err := openTarget(ctx, p, t, m, schemaReady)
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +191,15 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 
 // OpenTarget opens the target of t for the columns of m.
 func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
+	return openTarget(ctx, p, t, m, false)
+}
+
+func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, schemaReady bool) (*mysql.Target, error) {
 	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows})
+	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
 }
 
 // StateDB returns the pool of t's target connection with syncd's state

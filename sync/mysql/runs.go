@@ -158,23 +158,36 @@ func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 	defer rows.Close()
 	var out []RunRow
 	for rows.Next() {
-		var r RunRow
-		var ended sql.NullTime
-		var before, after, errText sql.NullString
-		if err := rows.Scan(&r.ID, &r.Table, &r.Trigger, &r.Status, &r.Started, &ended, &r.Read, &r.Inserted, &r.Updated,
-			&r.Unchanged, &r.Rejected, &r.Pages, &before, &after, &errText); err != nil {
+		r, err := scanRun(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read syncd_runs: %w", err)
 		}
-		if ended.Valid {
-			r.Ended = &ended.Time
-		}
-		r.CursorBefore, r.CursorAfter, r.Error = before.String, after.String, errText.String
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read syncd_runs: %w", err)
 	}
 	return out, nil
+}
+
+// runColumns are the columns scanRun reads, in its order.
+const runColumns = "id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
+	"rows_unchanged, rows_rejected, pages, cursor_before, cursor_after, error"
+
+// scanRun reads one row of runColumns.
+func scanRun(rows *sql.Rows) (RunRow, error) {
+	var r RunRow
+	var ended sql.NullTime
+	var before, after, errText sql.NullString
+	if err := rows.Scan(&r.ID, &r.Table, &r.Trigger, &r.Status, &r.Started, &ended, &r.Read, &r.Inserted, &r.Updated,
+		&r.Unchanged, &r.Rejected, &r.Pages, &before, &after, &errText); err != nil {
+		return r, err
+	}
+	if ended.Valid {
+		r.Ended = &ended.Time
+	}
+	r.CursorBefore, r.CursorAfter, r.Error = before.String, after.String, errText.String
+	return r, nil
 }
 
 // LastRunID returns the id of the table's newest run, 0 for none.

@@ -73,10 +73,12 @@ var migrations = [][]string{
 		`ALTER TABLE syncd_state ADD COLUMN source_columns TEXT NULL COMMENT 'JSON [{name, type}] of the source columns last read; NULL = not yet seen'`,
 		`ALTER TABLE syncd_runs ADD COLUMN notes TEXT NULL COMMENT 'schema drift and columns added, when any'`,
 	},
-	// 4: reserved: taken by another change.
-	4: {},
-	// 5: reserved: taken by another change.
-	5: {},
+	// 4: never used (numbered while parallel changes were under way); a
+	// database records it as done.
+	4: nil,
+	// 5: empty scheduled runs folded into the table's state, and the
+	// indexes of the run log's readers and of its pruning.
+	5: foldSchema,
 	// 6: the rows a reconcile deleted (or marked deleted).
 	6: {
 		`ALTER TABLE syncd_runs ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0 COMMENT 'rows deleted or marked by a reconcile'`,

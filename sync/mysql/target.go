@@ -39,6 +39,9 @@ type TargetOptions struct {
 	// temporary table, then one merge) and upserts every page with
 	// prepared multi-row statements.
 	NoStage bool
+	// SchemaReady says the state tables were already created or upgraded
+	// by this process (EnsureSchema), so NewTarget does not check again.
+	SchemaReady bool
 }
 
 // Target writes one table in MySQL or MariaDB and keeps syncd's state
@@ -84,6 +87,9 @@ func NewTarget(ctx context.Context, db *sql.DB, o TargetOptions) (*Target, error
 		return nil, fmt.Errorf("target %s: read server version: %w", o.Table, err)
 	}
 	t.syntax = syntaxFor(version)
+	if o.SchemaReady {
+		return t, nil
+	}
 	if err := EnsureSchema(ctx, db); err != nil {
 		return nil, err
 	}

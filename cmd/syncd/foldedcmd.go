@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/syncd/syncd/sync/mysql"
+)
+
+// printFolded says, below syncd runs' list, how many scheduled runs
+// found nothing and are folded into syncd_state rather than listed.
+func printFolded(ctx context.Context, w io.Writer, db *sql.DB, f mysql.RunFilter) error {
+	if f.Failed {
+		return nil
+	}
+	folded, err := mysql.ReadFolded(ctx, db, f.Table)
+	if err != nil || folded.Ended == nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%d scheduled runs found nothing to read and are not listed; the newest ended %s\n",
+		folded.Count, folded.Ended.Format(time.DateTime))
+	return err
+}
