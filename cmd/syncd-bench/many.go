@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -405,9 +406,13 @@ func procCPU(pid int) time.Duration {
 	if len(f) < 13 {
 		return 0
 	}
-	var u, s int64
-	fmt.Sscan(f[11], &u)
-	fmt.Sscan(f[12], &s)
+	// utime and stime, in clock ticks of 10 ms; a field that does not
+	// parse reads 0, which the report shows as no CPU at all.
+	u, uerr := strconv.ParseInt(f[11], 10, 64)
+	s, serr := strconv.ParseInt(f[12], 10, 64)
+	if uerr != nil || serr != nil {
+		return 0
+	}
 	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
