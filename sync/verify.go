@@ -341,6 +341,9 @@ type VerifyReport struct {
 	// Pending counts source rows after the stored position that the
 	// target does not match yet: the next run brings them. PendingNew
 	// are those of them the target does not hold at all.
+	// Marked counts target rows marked deleted (deletes: mark) that were
+	// left out of the comparison: deleted as far as it goes.
+	Marked     int64      `json:"marked_deleted,omitempty"`
 	Pending    int64      `json:"pending"`
 	PendingNew int64      `json:"pending_new"`
 	Keys       []Mismatch `json:"keys,omitempty"`

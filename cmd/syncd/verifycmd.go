@@ -93,6 +93,9 @@ func printVerify(w io.Writer, t tables.Table, r datasync.VerifyReport, took time
 		plural(r.Columns, "column", "columns"), took.Round(time.Millisecond))
 	fmt.Fprintf(w, "  source %d rows, target %d rows; %d missing, %d extra, %d different, %d duplicate, %d pending (%d new); %d of %d ranges differed\n",
 		r.SourceRows, r.TargetRows, r.Missing, r.Extra, r.Different, r.Duplicate, r.Pending, r.PendingNew, r.Differing, r.Ranges)
+	if r.Marked > 0 {
+		fmt.Fprintf(w, "  %d target rows marked deleted (deletes: mark), not compared\n", r.Marked)
+	}
 	if r.Missing+r.Extra+r.Different+r.Duplicate == 0 && r.TargetRows+r.PendingNew != r.SourceRows {
 		fmt.Fprintf(w, "  the row counts differ by %d beyond the pending rows\n", r.SourceRows-r.PendingNew-r.TargetRows)
 	}

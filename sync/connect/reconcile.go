@@ -29,12 +29,7 @@ func Reconcile(ctx context.Context, p *Pools, t tables.Table, o datasync.Reconci
 	if err := datasync.CheckDeletedColumn(t, job.Mapping, info); err != nil {
 		return datasync.ReconcileReport{}, err
 	}
-	where := ""
-	if t.Deletes == tables.DeletesMark {
-		// Rows already marked are deleted as far as the comparison goes.
-		where = tables.Ident{Parts: []string{t.Target.DeletedColumn}}.Backticked() + " IS NULL"
-	}
-	if o.Current, err = targetAsSource(ctx, p, t, job.Mapping, where); err != nil {
+	if o.Current, err = targetAsSource(ctx, p, t, job.Mapping, unmarked(t)); err != nil {
 		return datasync.ReconcileReport{}, err
 	}
 	if o.Position, o.Synced, err = storedPosition(ctx, p, t); err != nil {
@@ -42,6 +37,37 @@ func Reconcile(ctx context.Context, p *Pools, t tables.Table, o datasync.Reconci
 	}
 	o.Table, o.Source, o.Target, o.Mapping = t, job.Source, job.Target, job.Mapping
 	return datasync.Reconcile(ctx, o)
+}
+
+// unmarked is the target condition of the rows a comparison takes: with
+// deletes: mark, rows already marked are deleted as far as it goes.
+func unmarked(t tables.Table) string {
+	if t.Deletes != tables.DeletesMark {
+		return ""
+	}
+	return markedColumn(t) + " IS NULL"
+}
+
+func markedColumn(t tables.Table) string {
+	return tables.Ident{Parts: []string{t.Target.DeletedColumn}}.Backticked()
+}
+
+// markedRows counts t's target rows marked deleted (none unless deletes:
+// mark).
+func markedRows(ctx context.Context, p *Pools, t tables.Table) (int64, error) {
+	if t.Deletes != tables.DeletesMark {
+		return 0, nil
+	}
+	db, id, err := targetDB(ctx, p, t)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	q := "SELECT COUNT(*) FROM " + id.Backticked() + " WHERE " + markedColumn(t) + " IS NOT NULL"
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("%s: count rows marked deleted in %s: %w", t.Name, t.Target.Table, err)
+	}
+	return n, nil
 }
 
 // targetAsSource reads t's target table as a source: its own columns and

@@ -358,3 +358,25 @@ func TestReconcileMarkColumnChecked(t *testing.T) {
 		t.Errorf("target has %d rows, want 10", n)
 	}
 }
+
+// TestVerifyLeavesMarkedRowsOut: after a reconcile marked rows gone from
+// the source (deletes: mark), verify leaves the marked target rows out of
+// the comparison, calls the table equal and counts the rows it left out.
+func TestVerifyLeavesMarkedRowsOut(t *testing.T) {
+	t.Parallel()
+	w := newVerifyWorld(t, tables.DriverMySQL, 100)
+	synctest.Exec(t, w.tgt, "ALTER TABLE items ADD COLUMN gone_at DATETIME(6) NULL")
+	w.table.Deletes, w.table.Target.DeletedColumn = tables.DeletesMark, "gone_at"
+	w.sync(t)
+	synctest.Exec(t, w.src, "DELETE FROM items WHERE id IN (10, 11, 12)")
+	if rep := w.reconcile(t, datasync.ReconcileOptions{}); rep.Deleted != 3 {
+		t.Fatalf("%+v: want 3 rows marked", rep)
+	}
+	rep, err := connect.Verify(context.Background(), w.pools, w.table, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Equal || rep.Extra != 0 || rep.TargetRows != 97 || rep.Marked != 3 {
+		t.Fatalf("%+v: want equal, 97 target rows compared, 3 marked rows left out", rep)
+	}
+}

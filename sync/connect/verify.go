@@ -9,7 +9,8 @@ import (
 )
 
 // Verify compares t's target table with its source (see datasync.Verify),
-// taking the stored position from the target's state.
+// taking the stored position from the target's state; with deletes:
+// mark, target rows marked deleted are left out and only counted.
 func Verify(ctx context.Context, p *Pools, t tables.Table, ranges int) (datasync.VerifyReport, error) {
 	src, err := OpenSource(ctx, p, t)
 	if err != nil {
@@ -20,7 +21,7 @@ func Verify(ctx context.Context, p *Pools, t tables.Table, ranges int) (datasync
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
-	tgt, err := targetAsSource(ctx, p, t, m, "")
+	tgt, err := targetAsSource(ctx, p, t, m, unmarked(t))
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
@@ -32,5 +33,10 @@ func Verify(ctx context.Context, p *Pools, t tables.Table, ranges int) (datasync
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
-	return datasync.Verify(ctx, src, tgt, m, datasync.VerifyOptions{Ranges: ranges, Position: st.Position, Synced: synced})
+	rep, err := datasync.Verify(ctx, src, tgt, m, datasync.VerifyOptions{Ranges: ranges, Position: st.Position, Synced: synced})
+	if err != nil {
+		return rep, err
+	}
+	rep.Marked, err = markedRows(ctx, p, t)
+	return rep, err
 }
