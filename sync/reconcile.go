@@ -61,6 +61,9 @@ type ReconcileOptions struct {
 	// AfterBatch, when set, is called after each committed batch with its
 	// number (from 1); an error stops the reconcile. Tests use it.
 	AfterBatch func(batch int) error
+	// BeforePass, when set, is called before each comparison with its
+	// number (from 1); an error stops the reconcile. Tests use it.
+	BeforePass func(pass int) error
 }
 
 // ReconcileReport is what a reconcile found and did.
@@ -203,7 +206,12 @@ func (r *reconciler) pass(ctx context.Context) error {
 // diff compares the tables up to the position, keeping key values.
 func (r *reconciler) diff(ctx context.Context) (*verifier, error) {
 	r.rep.Passes++
-	vo := VerifyOptions{Ranges: r.o.Ranges, Position: r.st.Position, Synced: true, MaxKeys: r.o.MaxKeys}
+	if r.o.BeforePass != nil {
+		if err := r.o.BeforePass(r.rep.Passes); err != nil {
+			return nil, err
+		}
+	}
+	vo := VerifyOptions{Ranges: r.o.Ranges, Position: r.st.Position, Synced: true, MaxKeys: r.o.MaxKeys, PageTimeout: r.o.Table.PageTimeout}
 	v, err := diffTables(ctx, r.o.Source, r.o.Current, r.o.Mapping, vo, true)
 	if err != nil {
 		return nil, fmt.Errorf("compare %s with its source: %w", r.o.Table.Name, err)

@@ -35,6 +35,14 @@ func (r *reconciler) apply(ctx context.Context, v *verifier) error {
 	return r.repairAll(ctx, repair, v.srcKeys)
 }
 
+// bounded runs f, one batch or one range statement, under t's
+// page_timeout, and names page_timeout in its error when that ended it.
+func bounded(ctx context.Context, t tables.Table, f func(context.Context) error) error {
+	pctx, cancel := pageContext(ctx, t)
+	defer cancel()
+	return timedOut(ctx, pctx, f(pctx), t)
+}
+
 // batchSize is the declared batch size, capped for a statement of keys.
 func (r *reconciler) batchSize() int {
 	return max(1, min(r.o.Table.BatchSize, maxDeleteBatch))
@@ -47,13 +55,15 @@ func (r *reconciler) removeAll(ctx context.Context, keys []string, vals map[stri
 		n := min(r.batchSize(), len(keys))
 		batch := values(keys[:n], vals)
 		var done int64
-		var err error
-		if r.o.Table.Deletes == tables.DeletesMark {
-			now := time.Now().UTC()
-			done, err = rc.MarkKeys(ctx, r.st, r.o.Table.Target.DeletedColumn, batch, &now)
-		} else {
-			done, err = rc.DeleteKeys(ctx, r.st, batch)
-		}
+		err := bounded(ctx, r.o.Table, func(ctx context.Context) (err error) {
+			if r.o.Table.Deletes == tables.DeletesMark {
+				now := time.Now().UTC()
+				done, err = rc.MarkKeys(ctx, r.st, r.o.Table.Target.DeletedColumn, batch, &now)
+			} else {
+				done, err = rc.DeleteKeys(ctx, r.st, batch)
+			}
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("%s %d rows of %s: %w", r.goneAction(), n, r.o.Table.Name, err)
 		}
@@ -72,7 +82,8 @@ func (r *reconciler) removeAll(ctx context.Context, keys []string, vals map[stri
 func (r *reconciler) repairAll(ctx context.Context, keys []string, vals map[string][]any) error {
 	for len(keys) > 0 {
 		n := min(r.batchSize(), len(keys))
-		if err := r.repair(ctx, values(keys[:n], vals)); err != nil {
+		batch := values(keys[:n], vals)
+		if err := bounded(ctx, r.o.Table, func(ctx context.Context) error { return r.repair(ctx, batch) }); err != nil {
 			return err
 		}
 		r.logKeys(ActionRepair, keys[:n])

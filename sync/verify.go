@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/syncd/syncd/tables"
 )
 
 // Family is the kind of value a column holds, as far as comparing it
@@ -316,6 +319,9 @@ type VerifyOptions struct {
 	Synced   bool
 	// MaxKeys caps the keys listed per kind in the report (default 100).
 	MaxKeys int
+	// PageTimeout, when set, bounds each range statement on either side
+	// (a reconcile sets the table's page_timeout).
+	PageTimeout time.Duration
 }
 
 // Mismatch is one key that differs.
@@ -414,7 +420,7 @@ func diffTables(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOpt
 		t.keys, t.keyFams = append(t.keys, tgt.cols[j]), append(t.keyFams, f)
 	}
 	rep.Columns = len(s.cols)
-	v := &verifier{src: s, tgt: t, rep: &rep, maxKeys: o.MaxKeys, pos: &o.Position,
+	v := &verifier{src: s, tgt: t, rep: &rep, maxKeys: o.MaxKeys, pos: &o.Position, page: tables.Table{PageTimeout: o.PageTimeout},
 		missing: map[string]int64{}, extra: map[string]int64{}}
 	if values {
 		v.srcKeys, v.tgtKeys = map[string][]any{}, map[string][]any{}
@@ -453,6 +459,7 @@ type verifier struct {
 	rep      *VerifyReport
 	pos      *Position
 	maxKeys  int
+	page     tables.Table // its PageTimeout bounds each range statement
 	// missing and extra hold key: hash of rows found on one side only, so
 	// a row that two databases' collations put into different ranges is
 	// matched up at the end instead of reported twice. They hold at most
@@ -479,11 +486,18 @@ const maxHeld = 100000
 // differences.
 func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, parent int64) error {
 	top := parent == 0
-	sn, ssum, err := v.src.aggregate(ctx, lo, hi)
+	var sn, ssum, tn, tsum int64
+	err := bounded(ctx, v.page, func(ctx context.Context) (err error) {
+		sn, ssum, err = v.src.aggregate(ctx, lo, hi)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	tn, tsum, err := v.tgt.aggregate(ctx, lo, hi)
+	err = bounded(ctx, v.page, func(ctx context.Context) (err error) {
+		tn, tsum, err = v.tgt.aggregate(ctx, lo, hi)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -503,7 +517,11 @@ func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, parent
 	if tn > sn {
 		side = v.tgt
 	}
-	cuts, err := side.boundaries(ctx, lo, hi, (n+int64(pieces)-1)/int64(pieces))
+	var cuts [][]any
+	err = bounded(ctx, v.page, func(ctx context.Context) (err error) {
+		cuts, err = side.boundaries(ctx, lo, hi, (n+int64(pieces)-1)/int64(pieces))
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -521,11 +539,18 @@ func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, parent
 
 // leaf compares the rows of [lo, hi) by key.
 func (v *verifier) leaf(ctx context.Context, lo, hi []any) error {
-	s, err := v.src.rowHashes(ctx, lo, hi, v.pos)
+	var s, t keyHashes
+	err := bounded(ctx, v.page, func(ctx context.Context) (err error) {
+		s, err = v.src.rowHashes(ctx, lo, hi, v.pos)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	t, err := v.tgt.rowHashes(ctx, lo, hi, nil)
+	err = bounded(ctx, v.page, func(ctx context.Context) (err error) {
+		t, err = v.tgt.rowHashes(ctx, lo, hi, nil)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 type verifyWorld struct {
 	src, tgt *sql.DB
 	pools    *connect.Pools
+	cfg      *tables.Config
 	table    tables.Table
 }
 
@@ -51,7 +52,7 @@ func newVerifyWorld(t *testing.T, sourceDriver string, rows int) *verifyWorld {
 		"src": {Driver: sourceDriver, DSN: srcDSN},
 		"tgt": {Driver: tables.DriverMySQL, DSN: myDSN},
 	}}
-	w.pools = connect.NewPools(cfg)
+	w.pools, w.cfg = connect.NewPools(cfg), cfg
 	t.Cleanup(func() { w.pools.Close() })
 	w.table = tables.Table{
 		Name:   "items",
