@@ -188,15 +188,6 @@ func IsBabelfish(t testing.TB, db *sql.DB) bool {
 	return bf.Valid && bf.Int64 == 1
 }
 
-// NeedsSQLServer skips the test on Babelfish, naming what only SQL Server
-// has (docs/sqlserver.md lists these); on SQL Server it does nothing.
-func NeedsSQLServer(t testing.TB, db *sql.DB, what string) {
-	t.Helper()
-	if IsBabelfish(t, db) {
-		t.Skip("needs SQL Server: " + what + " (the test server is Babelfish; docs/sqlserver.md)")
-	}
-}
-
 // replaceDatabase swaps the database of a postgres:// URL.
 func replaceDatabase(url, name string) string {
 	q := ""
