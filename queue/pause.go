@@ -4,11 +4,11 @@ import (
 	"context"
 
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
-// Pause pauses t in its target's syncd_state: its tasks end at once
+// Pause pauses t in its target's state store: its tasks end at once
 // without reading the source, and a run in progress stops at its next
 // page boundary. It touches only the target, so a source down for
 // maintenance is no obstacle.
@@ -17,7 +17,7 @@ func Pause(ctx context.Context, pools *connect.Pools, t tables.Table) error {
 	if err != nil {
 		return err
 	}
-	return mysql.SetPaused(ctx, db, t.Name, true)
+	return state.New(db).SetPaused(ctx, t.Name, true)
 }
 
 // Resume lifts a pause. The next run continues from the stored
@@ -27,5 +27,5 @@ func Resume(ctx context.Context, pools *connect.Pools, t tables.Table) error {
 	if err != nil {
 		return err
 	}
-	return mysql.SetPaused(ctx, db, t.Name, false)
+	return state.New(db).SetPaused(ctx, t.Name, false)
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -147,7 +147,7 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	}
 	rs := f.runs("items")
 	last := rs[len(rs)-1]
-	if last.Status != mysql.StatusPaused || obs.count(queue.ResultPaused) != 1 || obs.count(queue.ResultFailed) != 0 {
+	if last.Status != state.StatusPaused || obs.count(queue.ResultPaused) != 1 || obs.count(queue.ResultFailed) != 0 {
 		t.Fatalf("run %+v, results %v: want the run paused, no task failed", last, obs)
 	}
 	checkPageBoundary(t, f, "items", last)
@@ -191,10 +191,10 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 	}
 	eventually(t, "the cancelled run recorded", func() (bool, string) {
 		rs := f.runs("cancelled")
-		return rs[0].Status != mysql.StatusRunning, "first run still running"
+		return rs[0].Status != state.StatusRunning, "first run still running"
 	})
 	first := f.runs("cancelled")[0]
-	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "context canceled") {
+	if first.Status != state.StatusFailed || !strings.Contains(first.Error, "context canceled") {
 		t.Fatalf("cancelled run %+v: want failed with context canceled", first)
 	}
 	// The handler reports after the run has recorded its end.
@@ -216,7 +216,7 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 
 // checkPageBoundary checks that the target holds exactly the rows up to
 // the run's final cursor: rows 1..K for a cursor ending at row K.
-func checkPageBoundary(t *testing.T, f *fixture, name string, r mysql.RunRow) {
+func checkPageBoundary(t *testing.T, f *fixture, name string, r state.RunRow) {
 	t.Helper()
 	k := lastKey(t, r.CursorAfter)
 	var n, maxID int64

@@ -16,7 +16,7 @@ import (
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
@@ -40,7 +40,7 @@ func TestScheduledSync(t *testing.T) {
 		if r.Trigger != datasync.TriggerSchedule {
 			t.Errorf("run %d trigger %q, want schedule (no manual step)", r.ID, r.Trigger)
 		}
-		if r.Status == mysql.StatusFailed {
+		if r.Status == state.StatusFailed {
 			t.Errorf("run %d failed: %s", r.ID, r.Error)
 		}
 	}
@@ -69,7 +69,7 @@ func TestEnqueueWhileQueuedRunsOnce(t *testing.T) {
 	f.startWorker(f.catalog())
 	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
 	eventually(t, "rows", func() (bool, string) { return f.same("items") })
-	if rs := f.runs("items"); len(rs) != 1 || rs[0].Read != 300 || rs[0].Status != mysql.StatusOK {
+	if rs := f.runs("items"); len(rs) != 1 || rs[0].Read != 300 || rs[0].Status != state.StatusOK {
 		t.Fatalf("runs = %+v; want one ok run of 300 rows", rs)
 	}
 }
@@ -83,7 +83,7 @@ func TestRewind(t *testing.T) {
 	ctx := context.Background()
 	tb := f.table("items")
 	f.startWorker(f.catalog())
-	syncNow := func(trigger string) mysql.RunRow { return f.syncNow(tb, trigger) }
+	syncNow := func(trigger string) state.RunRow { return f.syncNow(tb, trigger) }
 	if r := syncNow(datasync.TriggerManual); r.Read != 500 {
 		t.Fatalf("first load read %d rows, want 500", r.Read)
 	}
@@ -115,14 +115,14 @@ func TestRewind(t *testing.T) {
 	}
 
 	// A rewind point the cursor column cannot take changes nothing.
-	before, ok, err := mysql.ReadState(ctx, f.tgt, "items")
+	before, ok, err := state.New(f.tgt).ReadState(ctx, "items")
 	if err != nil || !ok || before.Position.IsZero() {
 		t.Fatalf("state before a refused rewind: %+v (found %v, %v); want a position", before, ok, err)
 	}
 	if err := queue.Rewind(ctx, f.pools, tb, int64(42)); err == nil {
 		t.Fatal("rewind of a timestamp cursor to an integer: no error")
 	}
-	after, ok, err := mysql.ReadState(ctx, f.tgt, "items")
+	after, ok, err := state.New(f.tgt).ReadState(ctx, "items")
 	if err != nil || !ok || after.Position.String() != before.Position.String() {
 		t.Fatalf("a refused rewind moved the position from %s to %s (found %v, %v)", before.Position, after.Position, ok, err)
 	}
@@ -151,13 +151,13 @@ func TestTransientTargetFailureIsRetried(t *testing.T) {
 	failed := 0
 	for _, r := range rs {
 		switch r.Status {
-		case mysql.StatusFailed:
+		case state.StatusFailed:
 			failed++
-		case mysql.StatusRunning:
+		case state.StatusRunning:
 			t.Errorf("run %d still reads running after the table was completed", r.ID)
 		}
 	}
-	if failed == 0 || rs[len(rs)-1].Status != mysql.StatusOK {
+	if failed == 0 || rs[len(rs)-1].Status != state.StatusOK {
 		t.Fatalf("runs %+v: want a failed run, then the last one ok", rs)
 	}
 }
@@ -373,7 +373,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 	synctest.Exec(t, f.src, `UPDATE src_items SET name = 'a name far too long for eight' WHERE id IN (10, 150, 299)`)
 	tb := f.table("items")
 	f.startWorker(f.catalog())
-	syncNow := func() mysql.RunRow { return f.syncNow(tb, datasync.TriggerManual) }
+	syncNow := func() state.RunRow { return f.syncNow(tb, datasync.TriggerManual) }
 	rejects := func() int {
 		var n int
 		if err := f.tgt.QueryRow("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'").Scan(&n); err != nil {
@@ -382,7 +382,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 		return n
 	}
 	r := syncNow()
-	if r.Status != mysql.StatusOK || r.Inserted != 297 || r.Rejected != 3 || rejects() != 3 {
+	if r.Status != state.StatusOK || r.Inserted != 297 || r.Rejected != 3 || rejects() != 3 {
 		t.Fatalf("first run %+v with %d rejects; want ok, 297 inserted, 3 rejected", r, rejects())
 	}
 	if ok, _ := f.same("items"); ok {
@@ -393,7 +393,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 	synctest.Exec(t, f.src, "DELETE FROM src_items WHERE id = 299")
 	synctest.Exec(t, f.tgt, "DELETE FROM items WHERE id = 299") // what a delete-aware sync would do
 	r = syncNow()
-	if r.Status != mysql.StatusOK || r.Inserted != 2 || r.Rejected != 0 || rejects() != 0 {
+	if r.Status != state.StatusOK || r.Inserted != 2 || r.Rejected != 0 || rejects() != 0 {
 		t.Fatalf("run after widening %+v with %d rejects; want the 2 rows written and no rejects left", r, rejects())
 	}
 	if ok, why := f.same("items"); !ok {
@@ -419,7 +419,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	}
 	eventually(t, "the run finished", func() (bool, string) {
 		rs := f.runs("items")
-		return len(rs) == 1 && rs[0].Status == mysql.StatusOK, fmt.Sprint(rs)
+		return len(rs) == 1 && rs[0].Status == state.StatusOK, fmt.Sprint(rs)
 	})
 	n, err := rdb.Exists(ctx, "asynq:{"+f.queue+"}:t:"+queue.TaskID("items")).Result()
 	if err != nil {
@@ -434,7 +434,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	}
 	eventually(t, "the second run", func() (bool, string) {
 		rs := f.runs("items")
-		return len(rs) == 2 && rs[1].Status == mysql.StatusOK, fmt.Sprint(rs)
+		return len(rs) == 2 && rs[1].Status == state.StatusOK, fmt.Sprint(rs)
 	})
 	if ok, why := f.same("items"); !ok {
 		t.Fatal(why)
@@ -453,14 +453,14 @@ func TestRewindDuringARun(t *testing.T) {
 	}
 	eventually(t, "the fenced run stopped", func() (bool, string) { return f.taskGone("items") })
 	first := f.runs("items")[0]
-	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "superseded") || first.Read >= 20000 {
+	if first.Status != state.StatusFailed || !strings.Contains(first.Error, "superseded") || first.Read >= 20000 {
 		t.Fatalf("the run during the rewind: %+v; want it stopped as superseded before the end", first)
 	}
-	if st, ok, err := mysql.ReadState(ctx, f.tgt, "items"); err != nil || !ok || !st.Position.IsZero() {
+	if st, ok, err := state.New(f.tgt).ReadState(ctx, "items"); err != nil || !ok || !st.Position.IsZero() {
 		t.Fatalf("position %s after the rewind to the start (found %v, %v): the fenced run moved it", st.Position, ok, err)
 	}
 	r := f.syncNow(tb, datasync.TriggerFull)
-	if r.Read != 20000 || r.CursorBefore != "" || r.Status != mysql.StatusOK {
+	if r.Read != 20000 || r.CursorBefore != "" || r.Status != state.StatusOK {
 		t.Fatalf("run after the rewind: %+v; want all 20000 rows from the start", r)
 	}
 	if ok, why := f.same("items"); !ok {

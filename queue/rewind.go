@@ -9,7 +9,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -66,5 +66,5 @@ func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any)
 	if err != nil {
 		return err
 	}
-	return mysql.Rewind(ctx, db, t.Name, pos)
+	return state.New(db).Rewind(ctx, t.Name, pos)
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// RejectRetrier is a Target that keeps refused rows aside (syncd_rejects)
+// RejectRetrier is a Target that keeps refused rows aside (as rejects)
 // and can try them again.
 type RejectRetrier interface {
 	// RejectedKeys returns the keys of the table's rejected rows.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -84,7 +84,7 @@ func (w *web) getTable(rw http.ResponseWriter, r *http.Request, t tables.Table) 
 // listRuns answers the run log, newest first: ?limit=N (default 20) and
 // ?failed=true select.
 func (w *web) listRuns(rw http.ResponseWriter, r *http.Request, t tables.Table) {
-	f := mysql.RunFilter{Table: t.Name, Limit: 20}
+	f := state.RunFilter{Table: t.Name, Limit: 20}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
@@ -108,7 +108,7 @@ func (w *web) listRuns(rw http.ResponseWriter, r *http.Request, t tables.Table) 
 		writeError(rw, http.StatusServiceUnavailable, "%v", err)
 		return
 	}
-	runs, err := mysql.ListRuns(ctx, db, f)
+	runs, err := state.New(db).ListRuns(ctx, f)
 	if err != nil {
 		writeError(rw, http.StatusServiceUnavailable, "%v", err)
 		return

@@ -15,7 +15,7 @@ import (
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -100,7 +100,7 @@ func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer
 		if err != nil {
 			return err
 		}
-		if lastRun, err = mysql.LastRunID(ctx, db, t.Name); err != nil {
+		if lastRun, err = state.New(db).LastRunID(ctx, t.Name); err != nil {
 			return err
 		}
 	}
@@ -161,7 +161,7 @@ func (a *app) follow(ctx context.Context, out io.Writer, enq *queue.Enqueuer, po
 	countCtx, stopCount := context.WithCancel(ctx)
 	defer stopCount()
 	go func() {
-		st, _, err := mysql.ReadState(countCtx, db, t.Name)
+		st, _, err := state.New(db).ReadState(countCtx, t.Name)
 		if err != nil {
 			return
 		}
@@ -180,7 +180,7 @@ func (a *app) follow(ctx context.Context, out io.Writer, enq *queue.Enqueuer, po
 	if err != nil {
 		return err
 	}
-	runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: 1})
+	runs, err := state.New(db).ListRuns(ctx, state.RunFilter{Table: t.Name, Limit: 1})
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (a *app) follow(ctx context.Context, out io.Writer, enq *queue.Enqueuer, po
 	}
 	fmt.Fprintf(out, "%s: run %d %s: %d rows read (%d inserted, %d updated, %d unchanged) in %s, cursor %s\n",
 		t.Name, r.ID, r.Status, r.Read, r.Inserted, r.Updated, r.Unchanged, dur, orNone(r.CursorAfter))
-	if r.Status != mysql.StatusOK {
+	if r.Status != state.StatusOK {
 		return fmt.Errorf("run %d %s: %s", r.ID, r.Status, r.Error)
 	}
 	return nil

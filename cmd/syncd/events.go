@@ -10,7 +10,7 @@ import (
 
 	"github.com/syncd/syncd/queue"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -179,7 +179,7 @@ func countLeft(ctx context.Context, pools *connect.Pools, t tables.Table) int64 
 	if err != nil {
 		return -1
 	}
-	st, _, err := mysql.ReadState(ctx, db, t.Name)
+	st, _, err := state.New(db).ReadState(ctx, t.Name)
 	if err != nil {
 		return -1
 	}

@@ -7,16 +7,16 @@ import (
 	"io"
 	"time"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // printFolded says, below syncd runs' list, how many scheduled runs
-// found nothing and are folded into syncd_state rather than listed.
-func printFolded(ctx context.Context, w io.Writer, db *sql.DB, f mysql.RunFilter) error {
+// found nothing and are folded into the table's state rather than listed.
+func printFolded(ctx context.Context, w io.Writer, db *sql.DB, f state.RunFilter) error {
 	if f.Failed {
 		return nil
 	}
-	folded, err := mysql.ReadFolded(ctx, db, f.Table)
+	folded, err := state.New(db).ReadFolded(ctx, f.Table)
 	if err != nil || folded.Ended == nil {
 		return err
 	}

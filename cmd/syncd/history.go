@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -44,7 +44,7 @@ func (w *web) pages(mux *http.ServeMux) {
 type historyData struct {
 	Row      rowData
 	Chart    template.HTML
-	Runs     []mysql.RunRow
+	Runs     []state.RunRow
 	Limit    int
 	Monitor  string
 	Problems []string
@@ -74,7 +74,7 @@ func (w *web) history(rw http.ResponseWriter, r *http.Request, t tables.Table) {
 	}
 	if db, err := w.pools.DB(ctx, t.Target.Connection); err != nil {
 		d.Problems = append(d.Problems, "run log: "+err.Error())
-	} else if d.Runs, err = mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: limit}); err != nil {
+	} else if d.Runs, err = state.New(db).ListRuns(ctx, state.RunFilter{Table: t.Name, Limit: limit}); err != nil {
 		d.Problems = append(d.Problems, "run log: "+err.Error())
 	}
 	renderPage(rw, "table.html", d)
@@ -123,29 +123,29 @@ func (w *web) readChart(ctx context.Context, t tables.Table, now time.Time) (cha
 	if err != nil {
 		return d, err
 	}
-	if d.Runs, err = mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Since: d.From, Limit: chartRuns}); err != nil {
+	if d.Runs, err = state.New(db).ListRuns(ctx, state.RunFilter{Table: t.Name, Since: d.From, Limit: chartRuns}); err != nil {
 		return d, err
 	}
 	// Quiet scheduled runs are folded into the state, not listed: only
 	// the newest is known, and it ends the lag line where it is.
-	f, err := mysql.ReadFolded(ctx, db, t.Name)
+	f, err := state.New(db).ReadFolded(ctx, t.Name)
 	if err != nil {
 		return d, err
 	}
 	d.Folded = f.Count
 	if f.Ended != nil && f.Started.After(d.From) {
-		d.Runs = append([]mysql.RunRow{*queue.FoldedRun(t.Name, f, "")}, d.Runs...)
+		d.Runs = append([]state.RunRow{*queue.FoldedRun(t.Name, f, "")}, d.Runs...)
 	}
 	before := d.From
 	if n := len(d.Runs); n == chartRuns {
 		before = d.Runs[n-1].Started
 		d.From = before
 	}
-	prior, ok, err := mysql.LastSuccessBefore(ctx, db, t.Name, before)
+	prior, ok, err := state.New(db).LastSuccessBefore(ctx, t.Name, before)
 	if err != nil {
 		return d, err
 	}
-	var pp *mysql.RunRow
+	var pp *state.RunRow
 	if ok {
 		pp = &prior
 	} else if n := len(d.Runs); n > 0 && d.Runs[n-1].Started.After(d.From) {
@@ -165,7 +165,7 @@ func (w *web) readChart(ctx context.Context, t tables.Table, now time.Time) (cha
 // time cursor, none for integer and rowversion cursors, whose upper
 // bound is the source's newest value at the run's start.
 func lagSettle(ctx context.Context, db *sql.DB, t tables.Table) (time.Duration, error) {
-	st, _, err := mysql.ReadState(ctx, db, t.Name)
+	st, _, err := state.New(db).ReadState(ctx, t.Name)
 	if err != nil {
 		return 0, err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -149,7 +149,7 @@ func taskText(s queue.TableStatus) string {
 	return s.Task
 }
 
-func lastRunText(r *mysql.RunRow, now time.Time) string {
+func lastRunText(r *state.RunRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}
@@ -218,7 +218,7 @@ func orDash(s string) string {
 }
 
 func newRuns(g *globals) *cobra.Command {
-	var f mysql.RunFilter
+	var f state.RunFilter
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "runs NAME",
@@ -239,7 +239,7 @@ func newRuns(g *globals) *cobra.Command {
 				return err
 			}
 			f.Table = ts[0].Name
-			runs, err := mysql.ListRuns(cmd.Context(), db, f)
+			runs, err := state.New(db).ListRuns(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
@@ -269,7 +269,7 @@ func orEmpty[T any](s []T) []T {
 // printRuns writes one line per run; a run's error follows it, indented.
 // The columns are aligned over the run lines alone, so that a long error
 // neither widens a column nor breaks the alignment.
-func printRuns(w io.Writer, runs []mysql.RunRow) error {
+func printRuns(w io.Writer, runs []state.RunRow) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tCURSOR AFTER")

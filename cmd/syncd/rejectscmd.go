@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 func newRejects(g *globals) *cobra.Command {
@@ -33,7 +33,7 @@ source row or the target column, then syncd enqueue NAME.`,
 			if err != nil {
 				return err
 			}
-			rs, total, err := mysql.ListRejects(cmd.Context(), db, t.Name, limit)
+			rs, total, err := state.New(db).ListRejects(cmd.Context(), t.Name, limit)
 			if err != nil {
 				return err
 			}

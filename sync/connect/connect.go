@@ -15,6 +15,7 @@ import (
 	"github.com/syncd/syncd/sync/mssql"
 	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/postgres"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -76,7 +77,7 @@ func (p *Pools) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, db := range p.dbs {
-		mysql.ForgetStatements(db)
+		state.ForgetStatements(db)
 		db.Close()
 		delete(p.dbs, name)
 	}
@@ -209,7 +210,7 @@ func StateDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db, mysql.EnsureSchema(ctx, db)
+	return db, state.New(db).Ensure(ctx)
 }
 
 // targetDB returns the pool of t's target connection and its table.
@@ -237,7 +238,7 @@ func removedColumns(ctx context.Context, p *Pools, t tables.Table, err error) er
 	if terr != nil {
 		return err
 	}
-	seen, serr := mysql.SeenColumns(ctx, db, t.Name)
+	seen, serr := state.New(db).SeenColumns(ctx, t.Name)
 	if serr != nil || seen == nil {
 		return err
 	}
@@ -272,7 +273,7 @@ func RecordFailure(ctx context.Context, p *Pools, t tables.Table, trigger string
 	if serr != nil {
 		return serr
 	}
-	return mysql.RecordFailure(ctx, db, t.Name, trigger, when, err.Error())
+	return state.New(db).RecordFailure(ctx, t.Name, trigger, when, err.Error())
 }
 
 // Run runs t once with everything opened from p.

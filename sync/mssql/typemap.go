@@ -13,7 +13,7 @@ var _ datasync.TypeMapper = Dialect{}
 // tabulates it. Exact values stay exact (decimal and money as DECIMAL,
 // never DOUBLE); time types keep their wall clock, at most to the
 // microsecond MySQL stores (datetime2(7)'s last digit is rounded; the
-// cursor itself is kept exactly in syncd_state).
+// cursor itself is kept exactly in the state store).
 func (Dialect) MySQLType(c datasync.ColumnInfo, indexed bool) (string, error) {
 	switch c.Type {
 	case typeBit:

@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -53,9 +53,9 @@ type rejected struct {
 // writeIsolating writes a page whose upsert failed because of data: in one
 // transaction it splits the rows in halves under a savepoint until each
 // refused row stands alone, writes every other row, and then either keeps
-// the refused rows in syncd_rejects and moves the position (reject), or
+// the refused rows as rejects (sync/state) and moves the position (reject), or
 // rolls everything back and fails naming them (fail). The cursor never
-// passes a row that is neither in the table nor in syncd_rejects.
+// passes a row that is neither in the table nor among the rejects.
 func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -72,7 +72,7 @@ func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []d
 	if err := t.keepRejects(ctx, tx, st, bad); err != nil {
 		return ws, err
 	}
-	if err := moveState(ctx, tx, st.Table, st.Version, pos); err != nil {
+	if err := t.store.MoveState(ctx, tx, st.Table, st.Version, pos); err != nil {
 		return ws, err
 	}
 	return ws, tx.Commit()
@@ -134,7 +134,7 @@ func (t *Target) badRowsError(bad []rejected) error {
 	return fmt.Errorf("%s: %w: %w", t.ident, ErrBadRows, errors.Join(errs...))
 }
 
-// keyText is the row's key as syncd_state.last_key stores a key.
+// keyText is the row's key as the state store keeps a key.
 func (t *Target) keyText(row []any) (string, error) {
 	key := make([]any, len(t.key))
 	for i, k := range t.key {
@@ -143,11 +143,11 @@ func (t *Target) keyText(row []any) (string, error) {
 	return datasync.EncodeKey(key)
 }
 
-// keepRejects records refused rows in syncd_rejects, in the page's
+// keepRejects records refused rows as rejects, in the page's
 // transaction: a reject and the position past it commit together.
 func (t *Target) keepRejects(ctx context.Context, tx *sql.Tx, st datasync.State, bad []rejected) error {
-	now := time.Now().UTC()
-	for _, b := range bad {
+	rs := make([]state.RejectRow, len(bad))
+	for i, b := range bad {
 		key, err := t.keyText(b.row)
 		if err != nil {
 			return err
@@ -156,16 +156,9 @@ func (t *Target) keepRejects(ctx context.Context, tx *sql.Tx, st datasync.State,
 		if err != nil {
 			return err
 		}
-		hash := sha256.Sum256([]byte(key))
-		_, err = tx.ExecContext(ctx, "INSERT INTO syncd_rejects (table_name, key_hash, row_key, row_values, error, run_id, first_seen, last_seen) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE row_values = VALUES(row_values), error = VALUES(error), "+
-			"run_id = VALUES(run_id), last_seen = VALUES(last_seen), attempts = attempts + 1",
-			st.Table, hash[:], key, vals, b.err.Error(), st.RunID, now, now)
-		if err != nil {
-			return fmt.Errorf("keep a refused row of %s in syncd_rejects: %w", st.Table, err)
-		}
+		rs[i] = state.RejectRow{Key: key, Values: vals, Error: b.err.Error()}
 	}
-	return nil
+	return t.store.KeepRejects(ctx, tx, st.Table, st.RunID, rs)
 }
 
 // valuesJSON renders a row as a JSON object of target column to value,
@@ -182,32 +175,6 @@ func (t *Target) valuesJSON(row []any) (string, error) {
 	return string(b), err
 }
 
-// maxRetriedRejects bounds the rejects one run tries again.
-const maxRetriedRejects = 1000
-
-// RejectedKeys implements datasync.RejectRetrier: the keys of the table's
-// rows in syncd_rejects, oldest first.
-func (t *Target) RejectedKeys(ctx context.Context, table string) ([][]any, error) {
-	rows, err := t.db.QueryContext(ctx, "SELECT row_key FROM syncd_rejects WHERE table_name = ? ORDER BY id LIMIT ?", table, maxRetriedRejects)
-	if err != nil {
-		return nil, fmt.Errorf("read syncd_rejects: %w", err)
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		var text string
-		if err := rows.Scan(&text); err != nil {
-			return nil, fmt.Errorf("read syncd_rejects: %w", err)
-		}
-		key, err := datasync.DecodeKey(text)
-		if err != nil {
-			return nil, fmt.Errorf("syncd_rejects of %s: %w", table, err)
-		}
-		out = append(out, key)
-	}
-	return out, rows.Err()
-}
-
 // RetryRejects implements datasync.RejectRetrier: in one transaction, and
 // only while st.Version is still the table's, it writes the rows read
 // again for rejected keys, drops the rejects that now went in and those
@@ -219,12 +186,12 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 		return datasync.WriteStats{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	var version int64
-	if err := tx.QueryRowContext(ctx, "SELECT version FROM syncd_state WHERE table_name = ? FOR UPDATE", st.Table).Scan(&version); err != nil {
+	version, err := t.store.VersionForUpdate(ctx, tx, st.Table)
+	if err != nil {
 		return datasync.WriteStats{}, err
 	}
 	if version != st.Version {
-		return datasync.WriteStats{}, fenced(ctx, tx, st.Table)
+		return datasync.WriteStats{}, t.store.Fenced(ctx, tx, st.Table)
 	}
 	ws, bad, err := t.isolate(ctx, tx, t.sortByKey(found))
 	if err != nil {
@@ -248,11 +215,8 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 		}
 		done = append(done, k)
 	}
-	for _, k := range done {
-		hash := sha256.Sum256([]byte(k))
-		if _, err := tx.ExecContext(ctx, "DELETE FROM syncd_rejects WHERE table_name = ? AND key_hash = ?", st.Table, hash[:]); err != nil {
-			return ws, fmt.Errorf("drop a retried reject of %s: %w", st.Table, err)
-		}
+	if err := t.store.DropRejects(ctx, tx, st.Table, done); err != nil {
+		return ws, err
 	}
 	if t.onBadRows == tables.OnBadRowsFail && len(bad) > 0 {
 		return datasync.WriteStats{}, t.badRowsError(bad)
@@ -261,39 +225,4 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 		return ws, err
 	}
 	return ws, tx.Commit()
-}
-
-// Reject is one row of syncd_rejects.
-type Reject struct {
-	Key       string    `json:"key"`
-	Values    string    `json:"values"`
-	Error     string    `json:"error"`
-	RunID     int64     `json:"run_id"`
-	Attempts  int       `json:"attempts"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
-}
-
-// ListRejects returns up to limit rejected rows of a table, oldest first,
-// and how many there are in all.
-func ListRejects(ctx context.Context, db *sql.DB, table string, limit int) ([]Reject, int64, error) {
-	var total int64
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM syncd_rejects WHERE table_name = ?", table).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("read syncd_rejects: %w", err)
-	}
-	rows, err := db.QueryContext(ctx, "SELECT row_key, row_values, error, run_id, attempts, first_seen, last_seen FROM syncd_rejects "+
-		"WHERE table_name = ? ORDER BY id LIMIT ?", table, limit)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read syncd_rejects: %w", err)
-	}
-	defer rows.Close()
-	var out []Reject
-	for rows.Next() {
-		var r Reject
-		if err := rows.Scan(&r.Key, &r.Values, &r.Error, &r.RunID, &r.Attempts, &r.FirstSeen, &r.LastSeen); err != nil {
-			return nil, 0, fmt.Errorf("read syncd_rejects: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
 }

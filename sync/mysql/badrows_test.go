@@ -86,7 +86,7 @@ func TestBadRowsAreRejectedAndTheRestWritten(t *testing.T) {
 	if n := count(`SELECT COUNT(*) FROM syncd_rejects WHERE row_key = '["i:7"]' AND error LIKE '%Data too long%' AND row_values LIKE '%"name":"much too long"%'`); n != 1 {
 		t.Fatal("the reject of row 7 does not hold its values and the server's error")
 	}
-	got, _, err := ReadState(ctx, tgt.db, "items")
+	got, _, err := tgt.store.ReadState(ctx, "items")
 	if err != nil || got.Position.String() != pos.String() {
 		t.Fatalf("position %s (%v), want %s: the cursor moves past rows kept in rejects", got.Position, err, pos)
 	}
@@ -121,7 +121,7 @@ func TestBadRowsFailMode(t *testing.T) {
 	if n := count("SELECT COUNT(*) FROM syncd_rejects"); n != 0 {
 		t.Fatalf("%d rejects kept in fail mode", n)
 	}
-	got, ok, err := ReadState(ctx, tgt.db, "items")
+	got, ok, err := tgt.store.ReadState(ctx, "items")
 	if err != nil || !ok || !got.Position.IsZero() {
 		t.Fatalf("state %+v (found %v, %v); want it found, at no position in fail mode", got, ok, err)
 	}
@@ -162,7 +162,7 @@ func TestRetryRejectsIsFenced(t *testing.T) {
 	if n := count("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'"); n != 3 {
 		t.Fatalf("a fenced retry left %d of 3 rejects", n)
 	}
-	if err := SetPaused(ctx, tgt.db, "items", true); err != nil {
+	if err := tgt.store.SetPaused(ctx, "items", true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tgt.RetryRejects(ctx, newer, fixed, gone); !errors.Is(err, datasync.ErrPaused) {
@@ -171,7 +171,7 @@ func TestRetryRejectsIsFenced(t *testing.T) {
 	if n := count("SELECT COUNT(*) FROM items WHERE id IN (7, 93)") + count("SELECT 3 - COUNT(*) FROM syncd_rejects"); n != 0 {
 		t.Fatal("a retry of a paused table wrote rows or dropped rejects")
 	}
-	if err := SetPaused(ctx, tgt.db, "items", false); err != nil {
+	if err := tgt.store.SetPaused(ctx, "items", false); err != nil {
 		t.Fatal(err)
 	}
 	if newer, err = tgt.Claim(ctx, "items"); err != nil {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -21,7 +21,7 @@ func TestPauseFencesTheRunningRun(t *testing.T) {
 	tgt, count := newTarget(t, dsn)
 	db := synctest.Open(t, "mysql", dsn)
 	ctx := context.Background()
-	if paused, err := mysql.IsPaused(ctx, db, "t"); err != nil || paused {
+	if paused, err := state.New(db).IsPaused(ctx, "t"); err != nil || paused {
 		t.Fatalf("a table never synced: paused=%v, %v; want false", paused, err)
 	}
 	st, err := tgt.Claim(ctx, "t")
@@ -32,7 +32,7 @@ func TestPauseFencesTheRunningRun(t *testing.T) {
 	if _, err := tgt.WritePage(ctx, st, []datasync.Row{{int64(1), "a"}}, first); err != nil {
 		t.Fatal(err)
 	}
-	if err := mysql.SetPaused(ctx, db, "t", true); err != nil {
+	if err := state.New(db).SetPaused(ctx, "t", true); err != nil {
 		t.Fatal(err)
 	}
 	_, err = tgt.WritePage(ctx, st, []datasync.Row{{int64(2), "b"}}, datasync.Position{Cursor: int64(2), Key: []any{int64(2)}})
@@ -42,16 +42,16 @@ func TestPauseFencesTheRunningRun(t *testing.T) {
 	if n := count("SELECT COUNT(*) FROM t"); n != 1 {
 		t.Fatalf("target has %d rows, want the 1 of the page before the pause", n)
 	}
-	if paused, err := mysql.IsPaused(ctx, db, "t"); err != nil || !paused {
+	if paused, err := state.New(db).IsPaused(ctx, "t"); err != nil || !paused {
 		t.Fatalf("after pause: paused=%v, %v; want true", paused, err)
 	}
 	if st, err := tgt.Claim(ctx, "t"); err != nil || !st.Paused {
 		t.Fatalf("claim of a paused table: %+v, %v; want Paused", st, err)
 	}
-	if err := mysql.SetPaused(ctx, db, "t", false); err != nil {
+	if err := state.New(db).SetPaused(ctx, "t", false); err != nil {
 		t.Fatal(err)
 	}
-	st, ok, err := mysql.ReadState(ctx, db, "t")
+	st, ok, err := state.New(db).ReadState(ctx, "t")
 	if err != nil || !ok || st.Paused || st.Position.Cursor != int64(1) {
 		t.Fatalf("after resume: %+v ok=%v %v; want unpaused at cursor 1", st, ok, err)
 	}
@@ -64,7 +64,7 @@ func TestRunOfPausedTableReadsNothing(t *testing.T) {
 	tgt, count := newTarget(t, dsn)
 	db := synctest.Open(t, "mysql", dsn)
 	ctx := context.Background()
-	if err := mysql.SetPaused(ctx, db, "t", true); err != nil {
+	if err := state.New(db).SetPaused(ctx, "t", true); err != nil {
 		t.Fatal(err)
 	}
 	rec, err := datasync.Run(ctx, datasync.Options{Table: pausedTable, Source: failingSource{t}, Target: tgt})

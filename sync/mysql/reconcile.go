@@ -35,14 +35,6 @@ func (t *Target) MarkKeys(ctx context.Context, st datasync.State, column string,
 	return t.fencedExec(ctx, st, q, args)
 }
 
-// RecordDeleted implements datasync.Reconciler.
-func (t *Target) RecordDeleted(ctx context.Context, runID, n int64) error {
-	if _, err := t.db.ExecContext(ctx, "UPDATE syncd_runs SET rows_deleted = ? WHERE id = ?", n, runID); err != nil {
-		return fmt.Errorf("record rows deleted by run %d in syncd_runs: %w", runID, err)
-	}
-	return nil
-}
-
 // keysWhere is the condition matching the rows of keys.
 func (t *Target) keysWhere(keys [][]any) (string, []any, error) {
 	ors := make([]string, len(keys))
@@ -82,12 +74,12 @@ func (t *Target) fencedExecOnce(ctx context.Context, st datasync.State, q string
 		return 0, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	var version int64
-	if err := tx.QueryRowContext(ctx, "SELECT version FROM syncd_state WHERE table_name = ? FOR UPDATE", st.Table).Scan(&version); err != nil {
+	version, err := t.store.VersionForUpdate(ctx, tx, st.Table)
+	if err != nil {
 		return 0, fmt.Errorf("read version of %s: %w", st.Table, err)
 	}
 	if version != st.Version {
-		return 0, fenced(ctx, tx, st.Table)
+		return 0, t.store.Fenced(ctx, tx, st.Table)
 	}
 	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -33,14 +35,14 @@ type TargetOptions struct {
 	// lock wait timeout (default 5).
 	Retries int
 	// OnBadRows is what to do with rows the target refuses: reject (keep
-	// them in syncd_rejects and go on, the default) or fail.
+	// them as rejects and go on, the default) or fail.
 	OnBadRows string
 	// NoStage turns off the staged write path (LOAD DATA LOCAL into a
 	// temporary table, then one merge) and upserts every page with
 	// prepared multi-row statements.
 	NoStage bool
 	// SchemaReady says the state tables were already created or upgraded
-	// by this process (EnsureSchema), so NewTarget does not check again.
+	// by this process (state.Store.Ensure), so NewTarget does not check again.
 	SchemaReady bool
 }
 
@@ -48,6 +50,7 @@ type TargetOptions struct {
 // tables in the same database.
 type Target struct {
 	db        *sql.DB
+	store     *state.Store
 	table     string
 	ident     tables.Ident
 	cols      []string // quoted
@@ -74,7 +77,7 @@ type Target struct {
 // tables, reads the server's version to choose the upsert syntax and its
 // max_allowed_packet to size statements. It does not take ownership of db.
 func NewTarget(ctx context.Context, db *sql.DB, o TargetOptions) (*Target, error) {
-	t := &Target{db: db, ident: o.Table, table: o.Table.Backticked(), retries: o.Retries, onBadRows: o.OnBadRows, stmts: map[string]*sql.Stmt{}}
+	t := &Target{db: db, store: state.New(db), ident: o.Table, table: o.Table.Backticked(), retries: o.Retries, onBadRows: o.OnBadRows, stmts: map[string]*sql.Stmt{}}
 	if t.retries == 0 {
 		t.retries = 5
 	}
@@ -90,7 +93,7 @@ func NewTarget(ctx context.Context, db *sql.DB, o TargetOptions) (*Target, error
 	if o.SchemaReady {
 		return t, nil
 	}
-	if err := EnsureSchema(ctx, db); err != nil {
+	if err := t.store.Ensure(ctx); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -123,11 +126,7 @@ func quoteColumn(name string) string {
 
 // Claim implements datasync.Target.
 func (t *Target) Claim(ctx context.Context, table string) (datasync.State, error) {
-	st, err := claim(ctx, t.db, table)
-	if err != nil {
-		return st, fmt.Errorf("claim state of %s: %w", table, err)
-	}
-	return st, nil
+	return t.store.Claim(ctx, table)
 }
 
 // WritePage implements datasync.Target. Rows are written in key order, the
@@ -171,7 +170,7 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 			return ws, err
 		}
 	}
-	if err := moveState(ctx, tx, st.Table, st.Version, pos); err != nil {
+	if err := t.store.MoveState(ctx, tx, st.Table, st.Version, pos); err != nil {
 		return ws, err
 	}
 	return ws, tx.Commit()

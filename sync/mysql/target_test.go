@@ -9,6 +9,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -114,7 +115,7 @@ func TestEnsureSchemaConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- mysql.EnsureSchema(context.Background(), db)
+			errs <- state.New(db).Ensure(context.Background())
 		}()
 	}
 	wg.Wait()
@@ -128,7 +129,7 @@ func TestEnsureSchemaConcurrent(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*), MAX(version) FROM syncd_schema").Scan(&n, &v); err != nil {
 		t.Fatal(err)
 	}
-	if n != mysql.SchemaVersion() || v != mysql.SchemaVersion() {
-		t.Fatalf("syncd_schema has %d rows up to version %d, want one per version up to %d", n, v, mysql.SchemaVersion())
+	if n != state.SchemaVersion() || v != state.SchemaVersion() {
+		t.Fatalf("syncd_schema has %d rows up to version %d, want one per version up to %d", n, v, state.SchemaVersion())
 	}
 }

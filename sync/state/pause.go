@@ -1,4 +1,4 @@
-package mysql
+package state
 
 import (
 	"context"
@@ -14,13 +14,13 @@ import (
 // its next page and stops there (with ErrPaused), its position matching
 // the rows it wrote. Resuming leaves the version and the position alone,
 // so the next run continues from where the table stopped.
-func SetPaused(ctx context.Context, db *sql.DB, table string, paused bool) error {
+func (s *Store) SetPaused(ctx context.Context, table string, paused bool) error {
 	q := "INSERT INTO syncd_state (table_name, paused) VALUES (?, 0) ON DUPLICATE KEY UPDATE paused = 0"
 	if paused {
 		q = "INSERT INTO syncd_state (table_name, paused, version) VALUES (?, 1, 1) " +
 			"ON DUPLICATE KEY UPDATE paused = 1, version = version + 1"
 	}
-	if _, err := db.ExecContext(ctx, q, table); err != nil {
+	if _, err := s.db.ExecContext(ctx, q, table); err != nil {
 		return fmt.Errorf("set paused=%t for %s in syncd_state: %w", paused, table, err)
 	}
 	return nil
@@ -29,9 +29,9 @@ func SetPaused(ctx context.Context, db *sql.DB, table string, paused bool) error
 // IsPaused reports whether a table is paused. It reads only syncd_state,
 // so it answers whatever state the table's source is in; a database
 // without syncd's state tables yet has no paused table.
-func IsPaused(ctx context.Context, db *sql.DB, table string) (bool, error) {
+func (s *Store) IsPaused(ctx context.Context, table string) (bool, error) {
 	var paused bool
-	err := db.QueryRowContext(ctx, "SELECT paused FROM syncd_state WHERE table_name = ?", table).Scan(&paused)
+	err := s.db.QueryRowContext(ctx, "SELECT paused FROM syncd_state WHERE table_name = ?", table).Scan(&paused)
 	switch {
 	case errors.Is(err, sql.ErrNoRows), noStateTables(err):
 		return false, nil

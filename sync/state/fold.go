@@ -1,4 +1,4 @@
-package mysql
+package state
 
 import (
 	"context"
@@ -28,21 +28,17 @@ var foldSchema = []string{
 	`ALTER TABLE syncd_rejects ADD KEY syncd_rejects_table (table_name, id)`,
 }
 
-var (
-	_ datasync.Peeker = (*Target)(nil)
-)
-
-// Peek implements datasync.Peeker: one read of the table's state by its
+// Peek is datasync.Peeker.Peek: one read of the table's state by its
 // primary key, with whether any of its rows wait in syncd_rejects.
-func (t *Target) Peek(ctx context.Context, table string) (datasync.Peek, bool, error) {
+func (s *Store) Peek(ctx context.Context, table string) (datasync.Peek, bool, error) {
 	p := datasync.Peek{State: datasync.State{Table: table}}
 	var cur, key sql.NullString
-	s, err := t.stateStmt(ctx, "peek", "SELECT version, pages, cursor_value, last_key, paused, "+
+	stmt, err := s.stateStmt(ctx, "peek", "SELECT version, pages, cursor_value, last_key, paused, "+
 		"EXISTS (SELECT 1 FROM syncd_rejects WHERE table_name = ?) FROM syncd_state WHERE table_name = ?")
 	if err != nil {
 		return p, false, err
 	}
-	err = s.QueryRowContext(ctx, table, table).Scan(&p.Version, &p.Pages, &cur, &key, &p.Paused, &p.Rejects)
+	err = stmt.QueryRowContext(ctx, table, table).Scan(&p.Version, &p.Pages, &cur, &key, &p.Paused, &p.Rejects)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}
@@ -55,16 +51,16 @@ func (t *Target) Peek(ctx context.Context, table string) (datasync.Peek, bool, e
 	return p, true, nil
 }
 
-// FoldEmpty implements datasync.Peeker: one statement raises the fencing
+// FoldEmpty is datasync.Peeker.FoldEmpty: one statement raises the fencing
 // version, as a claim does, and records the run on the state row, only
 // while the row is as p read it (same version, same pages written).
-func (t *Target) FoldEmpty(ctx context.Context, p datasync.Peek, r datasync.RunRecord) (bool, error) {
-	s, err := t.stateStmt(ctx, "fold", "UPDATE syncd_state SET version = version + 1, empty_runs = empty_runs + 1, "+
+func (s *Store) FoldEmpty(ctx context.Context, p datasync.Peek, r datasync.RunRecord) (bool, error) {
+	stmt, err := s.stateStmt(ctx, "fold", "UPDATE syncd_state SET version = version + 1, empty_runs = empty_runs + 1, "+
 		"last_empty_started = ?, last_empty_ended = ? WHERE table_name = ? AND version = ? AND pages = ?")
 	if err != nil {
 		return false, err
 	}
-	res, err := s.ExecContext(ctx, r.Started.UTC(), r.Ended.UTC(), p.Table, p.Version, p.Pages)
+	res, err := stmt.ExecContext(ctx, r.Started.UTC(), r.Ended.UTC(), p.Table, p.Version, p.Pages)
 	if err != nil {
 		return false, fmt.Errorf("fold run of %s into syncd_state: %w", p.Table, err)
 	}
@@ -82,24 +78,24 @@ var stateStmts = struct {
 	m map[*sql.DB]map[string]*sql.Stmt
 }{m: map[*sql.DB]map[string]*sql.Stmt{}}
 
-// stateStmt returns the statement called name, prepared on t's pool.
-func (t *Target) stateStmt(ctx context.Context, name, text string) (*sql.Stmt, error) {
+// stateStmt returns the statement called name, prepared on s's pool.
+func (s *Store) stateStmt(ctx context.Context, name, text string) (*sql.Stmt, error) {
 	stateStmts.Lock()
 	defer stateStmts.Unlock()
-	byName := stateStmts.m[t.db]
-	if s, ok := byName[name]; ok {
-		return s, nil
+	byName := stateStmts.m[s.db]
+	if stmt, ok := byName[name]; ok {
+		return stmt, nil
 	}
-	s, err := t.db.PrepareContext(ctx, text)
+	stmt, err := s.db.PrepareContext(ctx, text)
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s on syncd_state: %w", name, err)
 	}
 	if byName == nil {
 		byName = map[string]*sql.Stmt{}
-		stateStmts.m[t.db] = byName
+		stateStmts.m[s.db] = byName
 	}
-	byName[name] = s
-	return s, nil
+	byName[name] = stmt
+	return stmt, nil
 }
 
 // ForgetStatements closes the statements prepared on db for the state
@@ -121,12 +117,12 @@ type Folded struct {
 	Started, Ended *time.Time
 }
 
-// ReadFolded returns what db's syncd_state keeps of table's folded runs;
-// zero when the table has none, also before the state tables exist.
-func ReadFolded(ctx context.Context, db *sql.DB, table string) (Folded, error) {
+// ReadFolded returns what syncd_state keeps of table's folded runs; zero
+// when the table has none, also before the state tables exist.
+func (s *Store) ReadFolded(ctx context.Context, table string) (Folded, error) {
 	var f Folded
 	var started, ended sql.NullTime
-	err := db.QueryRowContext(ctx, "SELECT empty_runs, last_empty_started, last_empty_ended FROM syncd_state WHERE table_name = ?", table).
+	err := s.db.QueryRowContext(ctx, "SELECT empty_runs, last_empty_started, last_empty_ended FROM syncd_state WHERE table_name = ?", table).
 		Scan(&f.Count, &started, &ended)
 	var me *gomysql.MySQLError
 	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) || (errors.As(err, &me) && me.Number == 1054) { // no such column: before version 5

@@ -1,4 +1,4 @@
-package mysql
+package state
 
 import (
 	"cmp"
@@ -24,8 +24,8 @@ const (
 // abandoned is the error of a run that never recorded its end.
 const abandoned = "the run did not record its end (its worker stopped or lost the target); a newer run took the table over"
 
-// StartRun implements datasync.Target.
-func (t *Target) StartRun(ctx context.Context, r datasync.RunRecord) (int64, error) {
+// StartRun records the start of run r (datasync.Target.StartRun).
+func (s *Store) StartRun(ctx context.Context, r datasync.RunRecord) (int64, error) {
 	before, err := positionText(r.CursorBefore)
 	if err != nil {
 		return 0, err
@@ -33,12 +33,12 @@ func (t *Target) StartRun(ctx context.Context, r datasync.RunRecord) (int64, err
 	// A run whose process died, or lost the target, could not record its
 	// end; it would read "running" forever. Its version is older than the
 	// state's now, which is how it is told apart from a run still going.
-	if _, err := t.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, error = ? "+
+	if _, err := s.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, error = ? "+
 		"WHERE table_name = ? AND status = ? AND version < (SELECT version FROM syncd_state WHERE table_name = ?)",
 		StatusFailed, r.Started.UTC(), abandoned, r.Table, StatusRunning, r.Table); err != nil {
 		return 0, fmt.Errorf("close abandoned runs in syncd_runs: %w", err)
 	}
-	res, err := t.db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, cursor_before) "+
+	res, err := s.db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, cursor_before) "+
 		"SELECT ?, ?, ?, version, ?, ? FROM syncd_state WHERE table_name = ?",
 		r.Table, r.Trigger, StatusRunning, r.Started.UTC(), before, r.Table)
 	if err != nil {
@@ -47,8 +47,8 @@ func (t *Target) StartRun(ctx context.Context, r datasync.RunRecord) (int64, err
 	return res.LastInsertId()
 }
 
-// FinishRun implements datasync.Target.
-func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
+// FinishRun records the end of run r (datasync.Target.FinishRun).
+func (s *Store) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 	after, err := positionText(r.CursorAfter)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 		status, errText = StatusFailed, sql.NullString{String: r.Error, Valid: true}
 	}
 	notes := sql.NullString{String: r.Notes, Valid: r.Notes != ""}
-	_, err = t.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, rows_read = ?, rows_inserted = ?, rows_updated = ?, "+
+	_, err = s.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, rows_read = ?, rows_inserted = ?, rows_updated = ?, "+
 		"rows_unchanged = ?, rows_rejected = ?, pages = ?, cursor_after = ?, error = ?, notes = ? WHERE id = ?",
 		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Pages, after, errText, notes, r.ID)
 	if err != nil {
@@ -74,8 +74,8 @@ func (t *Target) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 // stopped the table before a run could begin (a source that refuses the
 // login, a column the declaration names and the source lacks, a target
 // with the wrong keys), so that the run log and status show it.
-func RecordFailure(ctx context.Context, db *sql.DB, table, trigger string, at time.Time, errText string) error {
-	_, err := db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at, error) "+
+func (s *Store) RecordFailure(ctx context.Context, table, trigger string, at time.Time, errText string) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at, error) "+
 		"SELECT ?, ?, ?, COALESCE((SELECT version FROM syncd_state WHERE table_name = ?), 0), ?, ?, ?",
 		table, trigger, StatusFailed, table, at.UTC(), at.UTC(), errText)
 	if err != nil {
@@ -134,7 +134,7 @@ type RunFilter struct {
 
 // ListRuns returns the runs of f.Table that f selects, newest first; none
 // when the state tables do not exist yet.
-func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
+func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunRow, error) {
 	q := "SELECT id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
 		"rows_unchanged, rows_rejected, pages, cursor_before, cursor_after, error FROM syncd_runs WHERE table_name = ? AND id > ?"
 	args := []any{f.Table, f.AfterID}
@@ -148,7 +148,7 @@ func ListRuns(ctx context.Context, db *sql.DB, f RunFilter) ([]RunRow, error) {
 	}
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, cmp.Or(f.Limit, 100))
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if noStateTables(err) {
 		return nil, nil
 	}
@@ -191,9 +191,9 @@ func scanRun(rows *sql.Rows) (RunRow, error) {
 }
 
 // LastRunID returns the id of the table's newest run, 0 for none.
-func LastRunID(ctx context.Context, db *sql.DB, table string) (int64, error) {
+func (s *Store) LastRunID(ctx context.Context, table string) (int64, error) {
 	var id sql.NullInt64
-	if err := db.QueryRowContext(ctx, "SELECT MAX(id) FROM syncd_runs WHERE table_name = ?", table).Scan(&id); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(id) FROM syncd_runs WHERE table_name = ?", table).Scan(&id); err != nil {
 		return 0, fmt.Errorf("read syncd_runs: %w", err)
 	}
 	return id.Int64, nil
@@ -201,11 +201,11 @@ func LastRunID(ctx context.Context, db *sql.DB, table string) (int64, error) {
 
 // LastSuccess returns when the table's newest successful run started and
 // ended; ok is false when none did.
-func LastSuccess(ctx context.Context, db *sql.DB, table string) (started, ended time.Time, ok bool, err error) {
+func (s *Store) LastSuccess(ctx context.Context, table string) (started, ended time.Time, ok bool, err error) {
 	var t sql.NullTime
 	// Newest first along the (table_name, id) index: it stops at the
 	// first ok run instead of reading the table's whole history.
-	err = db.QueryRowContext(ctx, "SELECT started_at, ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
+	err = s.db.QueryRowContext(ctx, "SELECT started_at, ended_at FROM syncd_runs WHERE table_name = ? AND status = ? ORDER BY id DESC LIMIT 1",
 		table, StatusOK).Scan(&started, &t)
 	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
 		return started, ended, false, nil
@@ -219,9 +219,9 @@ func LastSuccess(ctx context.Context, db *sql.DB, table string) (started, ended 
 // LastSuccessBefore returns the table's newest successful run started
 // before t; ok is false when none did. It walks the (table_name, id)
 // index newest first and stops at the first match.
-func LastSuccessBefore(ctx context.Context, db *sql.DB, table string, t time.Time) (r RunRow, ok bool, err error) {
+func (s *Store) LastSuccessBefore(ctx context.Context, table string, t time.Time) (r RunRow, ok bool, err error) {
 	var ended sql.NullTime
-	err = db.QueryRowContext(ctx, "SELECT id, started_at, ended_at, rows_read FROM syncd_runs "+
+	err = s.db.QueryRowContext(ctx, "SELECT id, started_at, ended_at, rows_read FROM syncd_runs "+
 		"WHERE table_name = ? AND status = ? AND started_at < ? ORDER BY id DESC LIMIT 1",
 		table, StatusOK, t.UTC()).Scan(&r.ID, &r.Started, &ended, &r.Read)
 	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
@@ -235,4 +235,13 @@ func LastSuccessBefore(ctx context.Context, db *sql.DB, table string, t time.Tim
 	}
 	r.Table, r.Status = table, StatusOK
 	return r, true, nil
+}
+
+// RecordDeleted records on run runID the rows a reconcile deleted or
+// marked (datasync.Reconciler.RecordDeleted).
+func (s *Store) RecordDeleted(ctx context.Context, runID, n int64) error {
+	if _, err := s.db.ExecContext(ctx, "UPDATE syncd_runs SET rows_deleted = ? WHERE id = ?", n, runID); err != nil {
+		return fmt.Errorf("record rows deleted by run %d in syncd_runs: %w", runID, err)
+	}
+	return nil
 }

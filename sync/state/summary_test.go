@@ -1,10 +1,10 @@
-package mysql_test
+package state_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
@@ -14,10 +14,10 @@ func TestSummaries(t *testing.T) {
 	_, dsn := synctest.MariaDB(t)
 	db := synctest.Open(t, "mysql", dsn)
 	ctx := context.Background()
-	if m, err := mysql.Summaries(ctx, db); err != nil || len(m) != 0 {
+	if m, err := state.New(db).Summaries(ctx); err != nil || len(m) != 0 {
 		t.Fatalf("before the state tables: %v, %v; want none", m, err)
 	}
-	if err := mysql.EnsureSchema(ctx, db); err != nil {
+	if err := state.New(db).Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
 	synctest.Exec(t, db,
@@ -30,7 +30,7 @@ func TestSummaries(t *testing.T) {
 			"('a', 'manual', 'running', 3, '2026-03-01 09:20:00', NULL, 0)",
 		"INSERT INTO syncd_rejects (table_name, key_hash, row_key, row_values, error, run_id, first_seen, last_seen) VALUES "+
 			"('a', UNHEX(SHA2('k1', 256)), 'k1', '{}', 'e', 1, NOW(), NOW()), ('a', UNHEX(SHA2('k2', 256)), 'k2', '{}', 'e', 1, NOW(), NOW())")
-	m, err := mysql.Summaries(ctx, db)
+	m, err := state.New(db).Summaries(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,23 +39,23 @@ func TestSummaries(t *testing.T) {
 		if s == nil {
 			t.Fatalf("no summary of %s", name)
 		}
-		runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: name, Limit: 1})
+		runs, err := state.New(db).ListRuns(ctx, state.RunFilter{Table: name, Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		okStarted, ok, found, err := mysql.LastSuccess(ctx, db, name)
+		okStarted, ok, found, err := state.New(db).LastSuccess(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, rejected, err := mysql.ListRejects(ctx, db, name, 0)
+		_, rejected, err := state.New(db).ListRejects(ctx, name, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		folded, err := mysql.ReadFolded(ctx, db, name)
+		folded, err := state.New(db).ReadFolded(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, _, err := mysql.ReadState(ctx, db, name)
+		st, _, err := state.New(db).ReadState(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestSummaries(t *testing.T) {
 			t.Errorf("%s: %+v, per table rejected %d, folded %+v, state %+v", name, s, rejected, folded, st)
 		}
 	}
-	if m["a"].LastRun.Status != mysql.StatusRunning || m["a"].Rejected != 2 || m["a"].Folded.Count != 3 {
+	if m["a"].LastRun.Status != state.StatusRunning || m["a"].Rejected != 2 || m["a"].Folded.Count != 3 {
 		t.Errorf("a: %+v, want the running run, 2 rejects, 3 folded", m["a"])
 	}
 }

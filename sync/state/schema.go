@@ -1,4 +1,8 @@
-package mysql
+// Package state is syncd's state store: the one owner of every statement
+// on syncd's own tables in the target database (syncd_state, syncd_runs,
+// syncd_rejects, the schema record syncd_schema) and of their migrations.
+// Nothing else in syncd writes SQL against them.
+package state
 
 import (
 	"context"
@@ -7,8 +11,6 @@ import (
 	"fmt"
 
 	gomysql "github.com/go-sql-driver/mysql"
-
-	datasync "github.com/syncd/syncd/sync"
 )
 
 // schema holds the state tables, one migration per schema version. A
@@ -85,11 +87,20 @@ var migrations = [][]string{
 	},
 }
 
-// EnsureSchema creates or upgrades syncd's state tables. It is idempotent
-// and safe to run from several processes at once: a named lock serialises
-// the upgrade.
-func EnsureSchema(ctx context.Context, db *sql.DB) error {
-	conn, err := db.Conn(ctx)
+// Store reads and writes syncd's state tables in one target database.
+// It does not own its pool.
+type Store struct {
+	db *sql.DB
+}
+
+// New returns the store of the state tables in db.
+func New(db *sql.DB) *Store { return &Store{db: db} }
+
+// Ensure creates or upgrades syncd's state tables. It is idempotent and
+// safe to run from several processes at once: a named lock serialises the
+// upgrade.
+func (s *Store) Ensure(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("state tables: %w", err)
 	}
@@ -139,7 +150,7 @@ func alreadyApplied(err error) bool {
 	return errors.As(err, &me) && (me.Number == 1060 || me.Number == 1061 || me.Number == 1050) // duplicate column, duplicate key, table exists
 }
 
-// SchemaVersion is the version EnsureSchema brings the state tables to.
+// SchemaVersion is the version Ensure brings the state tables to.
 func SchemaVersion() int { return len(migrations) - 1 }
 
 func errOr(err error, s string) any {
@@ -147,117 +158,4 @@ func errOr(err error, s string) any {
 		return err
 	}
 	return s
-}
-
-// claim raises the table's fencing version and reads its state in one
-// transaction, so that the state returned is exactly what the new version
-// took over: a page of an older run either committed before (and is in the
-// state) or will find its version stale.
-func claim(ctx context.Context, db *sql.DB, table string) (datasync.State, error) {
-	st := datasync.State{Table: table}
-	if _, err := db.ExecContext(ctx, "INSERT IGNORE INTO syncd_state (table_name) VALUES (?)", table); err != nil {
-		return st, err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return st, err
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	if _, err := tx.ExecContext(ctx, "UPDATE syncd_state SET version = version + 1 WHERE table_name = ?", table); err != nil {
-		return st, err
-	}
-	var cur, key sql.NullString
-	row := tx.QueryRowContext(ctx, "SELECT version, cursor_value, last_key, paused FROM syncd_state WHERE table_name = ?", table)
-	if err := row.Scan(&st.Version, &cur, &key, &st.Paused); err != nil {
-		return st, err
-	}
-	if st.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
-		return st, fmt.Errorf("stored position: %w", err)
-	}
-	return st, tx.Commit()
-}
-
-func nullable(s sql.NullString) *string {
-	if !s.Valid {
-		return nil
-	}
-	return &s.String
-}
-
-// moveState sets the table's position inside the page's transaction, only
-// while version is still the table's. pages = pages + 1 makes every update
-// change the row, so that 0 rows affected can only mean a stale version.
-func moveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos datasync.Position) error {
-	cur, key, err := datasync.EncodePosition(pos)
-	if err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, "UPDATE syncd_state SET cursor_value = ?, last_key = ?, pages = pages + 1 WHERE table_name = ? AND version = ?",
-		cur, key, table, version)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fenced(ctx, tx, table)
-	}
-	return nil
-}
-
-// fenced tells why a page found its version stale: the table was paused
-// (ErrPaused), or a newer run took it over (ErrFenced).
-func fenced(ctx context.Context, tx *sql.Tx, table string) error {
-	var paused bool
-	// A locking read: a plain one would see the transaction's snapshot,
-	// taken before the pause, where the UPDATE saw the latest row.
-	// LOCK IN SHARE MODE is understood by MySQL and MariaDB alike.
-	q := "SELECT paused FROM syncd_state WHERE table_name = ? LOCK IN SHARE MODE"
-	if err := tx.QueryRowContext(ctx, q, table).Scan(&paused); err == nil && paused {
-		return datasync.ErrPaused
-	}
-	return datasync.ErrFenced
-}
-
-// Rewind sets a table's stored position to pos, or back to an initial
-// load when pos is zero, and raises its fencing version in the same
-// statement: a run in progress then finds its version stale at its next
-// page and stops, instead of moving the position past the rewind.
-func Rewind(ctx context.Context, db *sql.DB, table string, pos datasync.Position) error {
-	var cur, key *string
-	if !pos.IsZero() {
-		var err error
-		if cur, key, err = datasync.EncodePosition(pos); err != nil {
-			return err
-		}
-	}
-	_, err := db.ExecContext(ctx, "INSERT INTO syncd_state (table_name, cursor_value, last_key, version) VALUES (?, ?, ?, 1) "+
-		"ON DUPLICATE KEY UPDATE cursor_value = VALUES(cursor_value), last_key = VALUES(last_key), version = version + 1",
-		table, cur, key)
-	if err != nil {
-		return fmt.Errorf("rewind %s: %w", table, err)
-	}
-	return nil
-}
-
-// ReadState returns a table's stored state without claiming it; ok is
-// false when the table has never been synced (or paused), also when the
-// state tables do not exist yet.
-func ReadState(ctx context.Context, db *sql.DB, table string) (st datasync.State, ok bool, err error) {
-	st.Table = table
-	var cur, key sql.NullString
-	err = db.QueryRowContext(ctx, "SELECT version, cursor_value, last_key, paused FROM syncd_state WHERE table_name = ?", table).
-		Scan(&st.Version, &cur, &key, &st.Paused)
-	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
-		return st, false, nil
-	}
-	if err != nil {
-		return st, false, fmt.Errorf("read state of %s: %w", table, err)
-	}
-	if st.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
-		return st, false, fmt.Errorf("stored position of %s: %w", table, err)
-	}
-	return st, true, nil
 }

@@ -1,4 +1,4 @@
-package mysql
+package state
 
 import (
 	"context"
@@ -23,13 +23,14 @@ type Summary struct {
 	Folded             Folded
 }
 
-// Summaries returns the Summary of every table db's state tables know,
+// Summaries returns the Summary of every table the state tables know,
 // by name, in a few statements whatever the length of the run log: one
 // over syncd_state that finds each table's newest run and newest
 // successful run along an index, one that reads those runs by id (per
 // 500 tables), one that counts the rejects. None when the state tables
 // do not exist yet.
-func Summaries(ctx context.Context, db *sql.DB) (map[string]*Summary, error) {
+func (s *Store) Summaries(ctx context.Context) (map[string]*Summary, error) {
+	db := s.db
 	out := map[string]*Summary{}
 	newest, newestOK, err := summaryStates(ctx, db, out)
 	if noStateTables(err) {
