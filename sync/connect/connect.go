@@ -14,6 +14,7 @@ import (
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mssql"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/postgres"
 	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
@@ -113,7 +114,7 @@ func Dialect(driver string) (datasync.Dialect, error) {
 type Job struct {
 	Table   tables.Table
 	Source  *datasync.SQLSource
-	Target  *mysql.Target
+	Target  *mysqltarget.Target
 	Mapping datasync.Mapping
 	// Created is true when Open created the target table (target.create).
 	Created bool
@@ -191,16 +192,16 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 }
 
 // OpenTarget opens the target of t for the columns of m.
-func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
+func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysqltarget.Target, error) {
 	return openTarget(ctx, p, t, m, false)
 }
 
-func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, schemaReady bool) (*mysql.Target, error) {
+func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, schemaReady bool) (*mysqltarget.Target, error) {
 	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
+	return mysqltarget.NewTarget(ctx, db, mysqltarget.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
 }
 
 // StateDB returns the pool of t's target connection with syncd's state

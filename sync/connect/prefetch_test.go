@@ -6,7 +6,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
@@ -15,7 +15,7 @@ import (
 // movedAfterPeek is the real target, whose state something else moves
 // (here a rewind) just after a quiet run has peeked at it.
 type movedAfterPeek struct {
-	*mysql.Target
+	*mysqltarget.Target
 	move func()
 }
 

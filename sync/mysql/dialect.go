@@ -1,3 +1,7 @@
+// Package mysql is the MySQL/MariaDB source dialect of syncd: its
+// quoting, paging, converters, catalog and checksum text. Writing MySQL
+// as the target is sync/mysqltarget's; syncd's own tables are
+// sync/state's.
 package mysql
 
 import (

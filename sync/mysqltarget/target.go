@@ -1,6 +1,8 @@
-// Package mysql is the MySQL/MariaDB dialect of syncd: the target every
-// table is written to, and a source like the others.
-package mysql
+// Package mysqltarget is syncd's target writer: it writes a table's pages
+// into MySQL or MariaDB (upsert, staged load, bad rows, DDL) and keeps the
+// table's position in the page's transaction through the state store
+// (sync/state). Reading MySQL as a source is sync/mysql's.
+package mysqltarget
 
 import (
 	"bytes"

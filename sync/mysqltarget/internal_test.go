@@ -1,4 +1,4 @@
-package mysql
+package mysqltarget
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -15,7 +16,7 @@ import (
 func TestWriteFirstDate(t *testing.T) {
 	_, dsn := synctest.MariaDB(t)
 	// MySQL 8's default modes, for this test's sessions only.
-	db, err := OpenDB(dsn + "&sql_mode=%27STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE%27")
+	db, err := mysql.OpenDB(dsn + "&sql_mode=%27STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE%27")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package mysql_test
+package mysqltarget_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -30,10 +30,10 @@ const wideDDL = `CREATE TABLE %s (
 var wideCols = []string{"id", "name", "amount", "ratio", "at", "n"}
 
 // stagedTarget creates table name in db and a Target writing it.
-func stagedTarget(t *testing.T, db *sql.DB, name, ddl string, cols []string, noStage bool) (*mysql.Target, datasync.State) {
+func stagedTarget(t *testing.T, db *sql.DB, name, ddl string, cols []string, noStage bool) (*mysqltarget.Target, datasync.State) {
 	t.Helper()
 	synctest.Exec(t, db, fmt.Sprintf(ddl, name))
-	tgt, err := mysql.NewTarget(context.Background(), db, mysql.TargetOptions{
+	tgt, err := mysqltarget.NewTarget(context.Background(), db, mysqltarget.TargetOptions{
 		Table: tables.Ident{Parts: []string{name}}, Columns: cols, Key: []string{"id"}, NoStage: noStage})
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestStagedPageRefusedValue(t *testing.T) {
 	_, dsn := synctest.MariaDB(t)
 	db := synctest.Open(t, "mysql", dsn)
 	synctest.Exec(t, db, fmt.Sprintf(wideDDL, "f"))
-	fail, err := mysql.NewTarget(context.Background(), db, mysql.TargetOptions{
+	fail, err := mysqltarget.NewTarget(context.Background(), db, mysqltarget.TargetOptions{
 		Table: tables.Ident{Parts: []string{"f"}}, Columns: wideCols, Key: []string{"id"}, OnBadRows: tables.OnBadRowsFail})
 	if err != nil {
 		t.Fatal(err)

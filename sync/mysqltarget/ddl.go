@@ -1,4 +1,4 @@
-package mysql
+package mysqltarget
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -64,7 +65,7 @@ func AddColumnsSQL(id tables.Ident, cols []datasync.ColumnDef) string {
 // whether it did. An existing table is left as it is, whatever its
 // columns.
 func CreateTable(ctx context.Context, db *sql.DB, id tables.Ident, def datasync.TableDef) (bool, error) {
-	info, err := Describe(ctx, db, id)
+	info, err := mysql.Describe(ctx, db, id)
 	if err != nil {
 		return false, err
 	}

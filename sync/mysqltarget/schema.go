@@ -1,10 +1,11 @@
-package mysql
+package mysqltarget
 
 import (
 	"context"
 	"strings"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
 )
 
 var _ datasync.SchemaTarget = (*Target)(nil)
@@ -13,7 +14,7 @@ var _ datasync.SchemaTarget = (*Target)(nil)
 // columns the table lacks (a run that stopped after adding them finds
 // them there).
 func (t *Target) AddColumns(ctx context.Context, cols []datasync.ColumnDef) ([]string, error) {
-	info, err := Describe(ctx, t.db, t.ident)
+	info, err := mysql.Describe(ctx, t.db, t.ident)
 	if err != nil {
 		return nil, err
 	}

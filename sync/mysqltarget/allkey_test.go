@@ -1,4 +1,4 @@
-package mysql_test
+package mysqltarget_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -74,10 +74,10 @@ func TestAllKeyTableBadRow(t *testing.T) {
 	assertPosition(t, db, "link", "i:11", `["i:1","s:x"]`)
 }
 
-func allKeyTarget(t *testing.T, db *sql.DB, table string, noStage bool) (*mysql.Target, datasync.State) {
+func allKeyTarget(t *testing.T, db *sql.DB, table string, noStage bool) (*mysqltarget.Target, datasync.State) {
 	t.Helper()
 	synctest.Exec(t, db, "CREATE TABLE "+table+" (a BIGINT NOT NULL, b VARCHAR(20) NOT NULL, PRIMARY KEY (a, b))")
-	tgt, err := mysql.NewTarget(context.Background(), db, mysql.TargetOptions{
+	tgt, err := mysqltarget.NewTarget(context.Background(), db, mysqltarget.TargetOptions{
 		Table: tables.Ident{Parts: []string{table}}, Columns: []string{"a", "b"}, Key: []string{"a", "b"}, NoStage: noStage})
 	if err != nil {
 		t.Fatal(err)

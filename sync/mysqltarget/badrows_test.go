@@ -1,4 +1,4 @@
-package mysql
+package mysqltarget
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -16,7 +17,7 @@ import (
 func badRowsTarget(t *testing.T, onBadRows string) (*Target, func(q string) int64) {
 	t.Helper()
 	_, dsn := synctest.MariaDB(t)
-	db, err := OpenDB(dsn)
+	db, err := mysql.OpenDB(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestDataErrorsAreNotConnectionErrors(t *testing.T) {
 	}
 	name, _ := synctest.MariaDB(t)
 	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
-	db, err := OpenDB("root@tcp(" + proxy.Addr() + ")/" + name + "?parseTime=true&loc=UTC")
+	db, err := mysql.OpenDB("root@tcp(" + proxy.Addr() + ")/" + name + "?parseTime=true&loc=UTC")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestDataErrorsAreNotConnectionErrors(t *testing.T) {
 func TestSessionsAreStrict(t *testing.T) {
 	t.Parallel()
 	_, dsn := synctest.MariaDB(t)
-	db, err := OpenDB(dsn)
+	db, err := mysql.OpenDB(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package mysql_test
+package mysqltarget_test
 
 import (
 	"context"
@@ -8,17 +8,17 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
 
-func newTarget(t *testing.T, dsn string) (*mysql.Target, func(q string, args ...any) int) {
+func newTarget(t *testing.T, dsn string) (*mysqltarget.Target, func(q string, args ...any) int) {
 	t.Helper()
 	db := synctest.Open(t, "mysql", dsn)
 	synctest.Exec(t, db, "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, v VARCHAR(20) NULL)")
-	tgt, err := mysql.NewTarget(context.Background(), db, mysql.TargetOptions{
+	tgt, err := mysqltarget.NewTarget(context.Background(), db, mysqltarget.TargetOptions{
 		Table: tables.Ident{Parts: []string{"t"}}, Columns: []string{"id", "v"}, Key: []string{"id"}})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestLockWaitTimeoutRetriesThePage(t *testing.T) {
 	tgt0.Close()
 	// A pool whose sessions give up on a lock after 1 s.
 	db := synctest.Open(t, "mysql", dsn+"&innodb_lock_wait_timeout=1")
-	tgt, err := mysql.NewTarget(context.Background(), db, mysql.TargetOptions{
+	tgt, err := mysqltarget.NewTarget(context.Background(), db, mysqltarget.TargetOptions{
 		Table: tables.Ident{Parts: []string{"t"}}, Columns: []string{"id", "v"}, Key: []string{"id"}, Retries: 8})
 	if err != nil {
 		t.Fatal(err)
