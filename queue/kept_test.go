@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/sync/state"
@@ -141,7 +142,7 @@ func TestKeptSetupPaused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := queue.Pause(context.Background(), f.pools, tb); err != nil {
+	if err := ops.New(f.pools, nil).Pause(context.Background(), tb); err != nil {
 		t.Fatal(err)
 	}
 	// The source's table is gone: a read would fail.

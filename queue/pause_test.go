@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
@@ -79,7 +81,7 @@ func TestPausedTableReadsNothingAndResumeCatchesUp(t *testing.T) {
 		t.Fatalf("status before the pause: %+v; want unpaused, a lag, a last run and success, a next run", st)
 	}
 
-	if err := queue.Pause(ctx, f.pools, f.table("items")); err != nil {
+	if err := ops.New(f.pools, nil).Pause(ctx, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	proxy.Cut()
@@ -108,7 +110,7 @@ func TestPausedTableReadsNothingAndResumeCatchesUp(t *testing.T) {
 	}
 
 	proxy.Restore()
-	if err := queue.Resume(ctx, f.pools, f.table("items")); err != nil {
+	if err := unpause(ctx, f, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "rows written while paused synced", func() (bool, string) { return f.same("items") })
@@ -138,7 +140,7 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	if st.Task != "active" || st.Progress == nil || st.Progress.Rows == 0 || st.Total != 20000 {
 		t.Fatalf("status of the running load: task %q, progress %+v, total %d; want active, rows so far, 20000", st.Task, st.Progress, st.Total)
 	}
-	if err := queue.Pause(ctx, f.pools, f.table("items")); err != nil {
+	if err := ops.New(f.pools, nil).Pause(ctx, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
@@ -152,7 +154,7 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	}
 	checkPageBoundary(t, f, "items", last)
 
-	if err := queue.Resume(ctx, f.pools, f.table("items")); err != nil {
+	if err := unpause(ctx, f, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.enq.Enqueue(ctx, f.table("items"), datasync.TriggerManual); err != nil {
@@ -250,4 +252,14 @@ func lastKey(t *testing.T, cursor string) int64 {
 		t.Fatalf("cursor %q: %v", cursor, err)
 	}
 	return k
+}
+
+// unpause lifts t's pause and nothing else (ops.Resume also queues a
+// sync, which these tests do themselves or leave to the schedule).
+func unpause(ctx context.Context, f *fixture, t tables.Table) error {
+	st, err := connect.Store(ctx, f.pools, t)
+	if err != nil {
+		return err
+	}
+	return st.SetPaused(ctx, t.Name, false)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
@@ -92,11 +93,11 @@ func TestRewind(t *testing.T) {
 	}
 
 	// Row i has updated_at 2026-01-01 + i s: from row 300 on is 201 rows.
-	from, err := queue.ParseFrom("2026-01-01T00:05:00") // = row 300
+	from, err := ops.ParseFrom("2026-01-01T00:05:00") // = row 300
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.Rewind(ctx, f.pools, tb, from); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, from); err != nil {
 		t.Fatal(err)
 	}
 	r := syncNow(datasync.TriggerRewind)
@@ -104,7 +105,7 @@ func TestRewind(t *testing.T) {
 		t.Fatalf("run after --from read %d rows (%d unchanged), trigger %s; want 201 rows of ids 300..500, all unchanged", r.Read, r.Unchanged, r.Trigger)
 	}
 
-	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, nil); err != nil {
 		t.Fatal(err)
 	}
 	if r := syncNow(datasync.TriggerFull); r.Read != 500 || r.CursorBefore != "" {
@@ -119,7 +120,7 @@ func TestRewind(t *testing.T) {
 	if err != nil || !ok || before.Position.IsZero() {
 		t.Fatalf("state before a refused rewind: %+v (found %v, %v); want a position", before, ok, err)
 	}
-	if err := queue.Rewind(ctx, f.pools, tb, int64(42)); err == nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, int64(42)); err == nil {
 		t.Fatal("rewind of a timestamp cursor to an integer: no error")
 	}
 	after, ok, err := state.New(f.tgt).ReadState(ctx, "items")
@@ -320,7 +321,7 @@ func TestParseFrom(t *testing.T) {
 		"2026-01-02 03:04:05.1234567": time.Date(2026, 1, 2, 3, 4, 5, 123456700, time.UTC),
 		"2026-01-02T03:04:05+08:00":   time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 8*3600)),
 	} {
-		got, err := queue.ParseFrom(in)
+		got, err := ops.ParseFrom(in)
 		if err != nil {
 			t.Errorf("ParseFrom(%q): %v", in, err)
 			continue
@@ -336,7 +337,7 @@ func TestParseFrom(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "yesterday", "2026-13-01", "1.5"} {
-		if _, err := queue.ParseFrom(bad); err == nil {
+		if _, err := ops.ParseFrom(bad); err == nil {
 			t.Errorf("ParseFrom(%q): no error", bad)
 		}
 	}
@@ -448,7 +449,7 @@ func TestRewindDuringARun(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
 	ctx, tb := context.Background(), f.longRun("items")
-	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the fenced run stopped", func() (bool, string) { return f.taskGone("items") })

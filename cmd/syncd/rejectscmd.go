@@ -5,9 +5,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/state"
 )
 
 func newRejects(g *globals) *cobra.Command {
@@ -27,13 +24,9 @@ source row or the target column, then syncd enqueue NAME.`,
 				return err
 			}
 			t := ts[0]
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
-			db, err := connect.StateDB(cmd.Context(), pools, t)
-			if err != nil {
-				return err
-			}
-			rs, total, err := state.New(db).ListRejects(cmd.Context(), t.Name, limit)
+			o, closeAll := a.openDatabases()
+			defer closeAll()
+			rs, total, err := o.Rejects(cmd.Context(), t, limit)
 			if err != nil {
 				return err
 			}

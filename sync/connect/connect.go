@@ -204,6 +204,16 @@ func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappin
 	return mysqltarget.NewTarget(ctx, db, mysqltarget.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
 }
 
+// Store returns the state store of t's target connection, its state
+// tables created or upgraded on first use.
+func Store(ctx context.Context, p *Pools, t tables.Table) (*state.Store, error) {
+	db, err := StateDB(ctx, p, t)
+	if err != nil {
+		return nil, err
+	}
+	return state.New(db), nil
+}
+
 // StateDB returns the pool of t's target connection with syncd's state
 // tables in it (created or upgraded on first use).
 func StateDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, error) {

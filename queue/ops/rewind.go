@@ -1,4 +1,4 @@
-package queue
+package ops
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -47,10 +46,10 @@ func ParseFrom(s string) (any, error) {
 // initial load). It first checks that from fits the source's cursor
 // column. A run of t in progress stops at its next page (its fencing
 // version is stale), so it cannot move the position past the rewind.
-func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any) error {
+func (s *Service) Rewind(ctx context.Context, t tables.Table, from any) error {
 	var pos datasync.Position
 	if from != nil {
-		src, err := connect.OpenSource(ctx, pools, t)
+		src, err := connect.OpenSource(ctx, s.pools, t)
 		if err != nil {
 			return err
 		}
@@ -62,9 +61,20 @@ func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any)
 			return fmt.Errorf("%s: --from %v does not fit the cursor column %s: %w", t.Name, from, t.Source.Cursor, err)
 		}
 	}
-	db, err := connect.StateDB(ctx, pools, t)
+	st, err := s.ensured(ctx, t)
 	if err != nil {
 		return err
 	}
-	return state.New(db).Rewind(ctx, t.Name, pos)
+	return st.Rewind(ctx, t.Name, pos)
+}
+
+// RewindPoint says where a rewind to from goes, for people.
+func RewindPoint(from any) string {
+	if from == nil {
+		return "the start (full re-sync)"
+	}
+	if t, ok := from.(time.Time); ok {
+		return t.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(from)
 }
