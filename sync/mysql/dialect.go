@@ -23,8 +23,9 @@ import (
 type Dialect struct{}
 
 var (
-	_ datasync.Dialect   = Dialect{}
-	_ datasync.Cataloger = Dialect{}
+	_ datasync.Dialect      = Dialect{}
+	_ datasync.Cataloger    = Dialect{}
+	_ datasync.SchemaErrors = Dialect{}
 )
 
 // serverWallClock is the wall clock of the server's default time zone,

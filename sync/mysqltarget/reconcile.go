@@ -9,8 +9,6 @@ import (
 	datasync "github.com/syncd/syncd/sync"
 )
 
-var _ datasync.Reconciler = (*Target)(nil)
-
 // DeleteKeys implements datasync.Reconciler.
 func (t *Target) DeleteKeys(ctx context.Context, st datasync.State, keys [][]any) (int64, error) {
 	where, args, err := t.keysWhere(keys)

@@ -8,8 +8,6 @@ import (
 	"github.com/syncd/syncd/sync/mysql"
 )
 
-var _ datasync.SchemaTarget = (*Target)(nil)
-
 // AddColumns implements datasync.SchemaTarget with one ALTER TABLE for the
 // columns the table lacks (a run that stopped after adding them finds
 // them there).
