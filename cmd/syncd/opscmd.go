@@ -304,7 +304,7 @@ func printRuns(w io.Writer, runs []state.RunRow) error {
 
 func newPause(g *globals) *cobra.Command {
 	return newTablesCommand(g, "pause", "Pause tables: their tasks end at once, reading nothing from the source",
-		`pause marks each table paused in its target's syncd_state. Its scheduled
+		`pause marks each table paused in its target's state. Its scheduled
 tasks then end at once without touching the source (pause a table whose
 source is down for maintenance), and a sync running now stops at its next
 page boundary, its cursor matching the rows written. resume continues from

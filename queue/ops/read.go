@@ -79,7 +79,7 @@ func (s *Service) CountLeft(ctx context.Context, t tables.Table) (int64, error) 
 
 // ErrNoRun is returned by Follow when t's task left the queue without a
 // newer run in the run log.
-var ErrNoRun = errors.New("the task left the queue without a run in syncd_runs (was the table removed?)")
+var ErrNoRun = errors.New("the task left the queue without a run in the run log (was the table removed?)")
 
 // Follow follows t's queued sync until its task leaves the queue, calling
 // report every second with the task's status and the rows the run has to
