@@ -47,6 +47,10 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 			n, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)
 			ev := log.Warn().Err(err).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
+			if errors.Is(err, errBusy) && n < max {
+				log.Info().Err(err).Str("task", task.Type()).Int("retried", n).Msg("the table's other task is running; retrying after it")
+				return
+			}
 			if errors.Is(err, asynq.SkipRetry) || n >= max {
 				ev.Msg(task.Type() + " failed; task archived (the table's schedule enqueues it again)")
 				return

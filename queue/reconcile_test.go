@@ -1,0 +1,162 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/syncd/syncd/queue"
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/synctest"
+)
+
+// declareReconciled writes name's declaration with a sync schedule, a
+// reconcile schedule and a batch size.
+func (f *fixture) declareReconciled(name, schedule, reconcile string, batch int) {
+	f.t.Helper()
+	f.write("tables/"+name+".yaml", fmt.Sprintf(`source: {connection: src, table: src_%s, key: [id], cursor: updated_at}
+target: {table: %s}
+schedule: %q
+reconcile: %q
+batch_size: %d
+`, name, name, schedule, reconcile, batch))
+}
+
+// drift changes the source of name where a cursor cannot see it: rows
+// deleted, rows changed with their updated_at set back; and puts rows in
+// the target that never were in the source.
+func (f *fixture) drift(name string) {
+	f.t.Helper()
+	synctest.Exec(f.t, f.src,
+		"DELETE FROM src_"+name+" WHERE id % 50 = 0",
+		"UPDATE src_"+name+" SET name = 'changed behind', updated_at = updated_at - interval '1 hour' WHERE id % 50 = 7")
+	synctest.Exec(f.t, f.tgt, "INSERT INTO "+name+" VALUES (-1, 'never in the source', 1, NOW()), (-2, 'nor this', 2, NOW())")
+}
+
+// reconcileRuns returns name's runs with trigger reconcile, oldest first.
+func (f *fixture) reconcileRuns(name string) []mysql.RunRow {
+	var out []mysql.RunRow
+	for _, r := range f.runs(name) {
+		if r.Trigger == datasync.TriggerReconcile {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (f *fixture) rowsDeleted(runID int64) int64 {
+	f.t.Helper()
+	var n int64
+	if err := f.tgt.QueryRow("SELECT rows_deleted FROM syncd_runs WHERE id = ?", runID).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+// TestScheduledReconcile: a table declaring reconcile: "@every 1s" is
+// reconciled by the scheduler and a worker with no manual step: rows
+// deleted in the source and rows that never were in it leave the target,
+// rows changed behind the cursor are written again, and the run log holds
+// an ok reconcile with the rows it deleted.
+func TestScheduledReconcile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("sched", "@daily")
+	f.insert("sched", 1, 1000)
+	f.declareReconciled("sched", "@daily", "@every 1s", 100)
+	tb := f.table("sched")
+	cat := f.catalog()
+	f.startWorker(cat)
+	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != mysql.StatusOK || r.Inserted != 1000 {
+		t.Fatalf("first sync: %+v", r)
+	}
+	f.drift("sched")
+	f.startScheduler(cat)
+	eventually(t, "the scheduled reconcile repaired the target", f.sameFunc("sched"))
+	rs := f.reconcileRuns("sched")
+	if len(rs) == 0 {
+		t.Fatal("no reconcile in the run log")
+	}
+	var deleted int64
+	for _, r := range rs {
+		if r.Status == mysql.StatusOK {
+			deleted += f.rowsDeleted(r.ID)
+		}
+	}
+	if deleted != 20+2 {
+		t.Errorf("ok reconciles deleted %d rows in all, want 22 (20 gone from the source, 2 never in it)", deleted)
+	}
+	info, err := f.enq.Inspector().GetTaskInfo(f.queue, queue.ReconcileTaskID("sched"))
+	if err == nil && info.Type != queue.TypeReconcileTable {
+		t.Errorf("reconcile task of type %s", info.Type)
+	}
+}
+
+func (f *fixture) sameFunc(name string) func() (bool, string) {
+	return func() (bool, string) { return f.same(name) }
+}
+
+// TestSyncAndReconcileTogether: a sync and a reconcile of one table put
+// on the real queue at once, with two worker slots, never run at the
+// same time (the one that finds the other running waits and is
+// retried), both end in the run log, and the table ends equal to its
+// source: drift repaired by the reconcile, new rows by the sync.
+func TestSyncAndReconcileTogether(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("together", "@daily")
+	f.insert("together", 1, 4000)
+	f.declareReconciled("together", "@daily", "@daily", 20)
+	tb := f.table("together")
+	f.startWorker(f.catalog())
+	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != mysql.StatusOK {
+		t.Fatalf("first sync: %+v", r)
+	}
+	f.drift("together")
+	f.insert("together", 4001, 8000) // after the cursor: the sync's
+	before := len(f.runs("together"))
+	ctx := context.Background()
+	if _, err := f.enq.EnqueueReconcile(ctx, tb, datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both tasks done", func() (bool, string) {
+		s, why := f.taskGone("together")
+		r, whyR := f.gone(queue.ReconcileTaskID("together"))
+		return s && r, why + whyR
+	})
+	runs := f.runs("together")[before:]
+	var ok []mysql.RunRow
+	for _, r := range runs {
+		if r.Status == mysql.StatusOK {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) != 2 || ok[0].Trigger == ok[1].Trigger {
+		t.Fatalf("runs %+v; want one ok sync and one ok reconcile", runs)
+	}
+	if ok[0].Ended == nil || ok[1].Started.Before(*ok[0].Ended) {
+		t.Errorf("the sync and the reconcile overlapped: %v-%v and %v-", ok[0].Started, ok[0].Ended, ok[1].Started)
+	}
+	if same, why := f.same("together"); !same {
+		t.Fatalf("after both: %s", why)
+	}
+}
+
+// gone reports whether task id has left the fixture's queue.
+func (f *fixture) gone(id string) (bool, string) {
+	info, err := f.enq.Inspector().GetTaskInfo(f.queue, id)
+	if errors.Is(err, asynq.ErrTaskNotFound) {
+		return true, ""
+	}
+	if err != nil {
+		return false, err.Error()
+	}
+	return false, " " + id + " is " + info.State.String() + " " + info.LastErr
+}
