@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/robfig/cron/v3"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -145,3 +148,24 @@ func (h *Handler) yieldToReconcile(t tables.Table, p Payload) (bool, error) {
 // NewInspector returns an inspector of the queue's Redis r, for a
 // Handler's Inspector; the caller closes it.
 func NewInspector(r tables.Redis) *asynq.Inspector { return asynq.NewInspector(RedisConnOpt(r)) }
+
+// reconciled fills in t's reconcile schedule and its last reconcile.
+func (r *StatusReader) reconciled(ctx context.Context, st *TableStatus, t tables.Table, now time.Time) {
+	if st.Broken {
+		return
+	}
+	if st.Reconcile = t.Reconcile; t.Reconcile != "" {
+		if sched, err := cron.ParseStandard(t.Reconcile); err == nil {
+			next := sched.Next(now)
+			st.NextReconcile = &next
+		}
+	}
+	db, err := r.pools.DB(ctx, t.Target.Connection)
+	if err != nil {
+		st.problem("target", err)
+		return
+	}
+	if st.LastReconcile, err = mysql.LastReconcile(ctx, db, t.Name); err != nil {
+		st.problem("run log", err)
+	}
+}

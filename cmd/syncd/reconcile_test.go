@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/syncd/syncd/queue"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
 // syncd reconcile --dry-run lists a row deleted in the source and keeps
-// it; syncd reconcile deletes it and the run log shows the reconcile.
+// it; syncd reconcile deletes it and the run log shows the reconcile, and
+// so do syncd status, its JSON (/api/tables) and the status page.
 func TestReconcileCommand(t *testing.T) {
 	pgDSN := synctest.Postgres(t)
 	_, myDSN := synctest.MariaDB(t)
@@ -18,7 +22,7 @@ func TestReconcileCommand(t *testing.T) {
 	tgt := synctest.Open(t, "mysql", myDSN)
 	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
 	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
-		map[string]string{"items.yaml": itemsTable})
+		map[string]string{"items.yaml": itemsTable + "reconcile: \"0 3 * * *\"\n"})
 	if out, code := runCLI("-c", cfg, "reconcile", "items"); code != exitFailed || !strings.Contains(out, "has not been synced yet") {
 		t.Fatalf("reconcile before any sync: exit %d, want %d and a word why\n%s", code, exitFailed, out)
 	}
@@ -44,6 +48,32 @@ func TestReconcileCommand(t *testing.T) {
 	}
 	if out, code := runCLI("-c", cfg, "verify", "items"); code != 0 {
 		t.Fatalf("verify after reconcile: exit %d\n%s", code, out)
+	}
+	checkReconcileStatus(t, cfg)
+}
+
+// checkReconcileStatus checks that syncd status shows items' last
+// reconcile (ok, 1 row deleted) and its schedule, in text, in JSON and on
+// the status page rendered from that JSON.
+func checkReconcileStatus(t *testing.T, cfg string) {
+	t.Helper()
+	out, code := runCLI("-c", cfg, "status", "items")
+	if code != 0 || !strings.Contains(out, "LAST RECONCILE") || !strings.Contains(out, "ok 1 deleted ") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
+	out, code = runCLI("-c", cfg, "status", "items", "--json")
+	var sts []queue.TableStatus
+	if code != 0 || json.Unmarshal([]byte(out), &sts) != nil || len(sts) != 1 {
+		t.Fatalf("status --json: exit %d\n%s", code, out)
+	}
+	st := sts[0]
+	if r := st.LastReconcile; r == nil || r.Status != "ok" || r.Deleted != 1 || r.Ended == nil || st.Reconcile != "0 3 * * *" || st.NextReconcile == nil {
+		t.Fatalf("status --json: last_reconcile %+v, reconcile %q, next %v\n%s", r, st.Reconcile, st.NextReconcile, out)
+	}
+	var b bytes.Buffer
+	must(t, pageTemplate.Execute(&b, pageData{Tables: sts, Monitor: "/monitor/"}))
+	if page := b.String(); !strings.Contains(page, `<td class="reconcile"><span class="ok">ok</span> 1 deleted · `) || !strings.Contains(page, "<small>0 3 * * * · in ") {
+		t.Fatalf("status page:\n%s", page)
 	}
 }
 
