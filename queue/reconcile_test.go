@@ -100,11 +100,12 @@ func (f *fixture) sameFunc(name string) func() (bool, string) {
 	return func() (bool, string) { return f.same(name) }
 }
 
-// TestSyncAndReconcileTogether: a sync and a reconcile of one table put
-// on the real queue at once, with two worker slots, never run at the
-// same time (the one that finds the other running waits and is
-// retried), both end in the run log, and the table ends equal to its
-// source: drift repaired by the reconcile, new rows by the sync.
+// TestSyncAndReconcileTogether: a sync and a reconcile of one table on
+// the real queue, with two worker slots, the second enqueued while the
+// first runs (each way round), never run at the same time: the one that
+// finds the other running waits and is retried; both end ok in the run
+// log, and the table ends equal to its source (drift repaired by the
+// reconcile, new rows brought by the sync).
 func TestSyncAndReconcileTogether(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
@@ -116,36 +117,49 @@ func TestSyncAndReconcileTogether(t *testing.T) {
 	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != mysql.StatusOK {
 		t.Fatalf("first sync: %+v", r)
 	}
-	f.drift("together")
-	f.insert("together", 4001, 8000) // after the cursor: the sync's
-	before := len(f.runs("together"))
 	ctx := context.Background()
-	if _, err := f.enq.EnqueueReconcile(ctx, tb, datasync.TriggerManual); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "both tasks done", func() (bool, string) {
-		s, why := f.taskGone("together")
-		r, whyR := f.gone(queue.ReconcileTaskID("together"))
-		return s && r, why + whyR
-	})
-	runs := f.runs("together")[before:]
-	var ok []mysql.RunRow
-	for _, r := range runs {
-		if r.Status == mysql.StatusOK {
-			ok = append(ok, r)
+	syncTask := func() error { _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerManual); return err }
+	reconcileTask := func() error { _, err := f.enq.EnqueueReconcile(ctx, tb, datasync.TriggerManual); return err }
+	for i, order := range []struct {
+		name          string
+		first, second func() error
+		firstID       string
+	}{
+		{"reconcile first", reconcileTask, syncTask, queue.ReconcileTaskID("together")},
+		{"sync first", syncTask, reconcileTask, queue.TaskID("together")},
+	} {
+		synctest.Exec(t, f.src, fmt.Sprintf("DELETE FROM src_together WHERE id %% 10 = %d", i),
+			fmt.Sprintf("UPDATE src_together SET name = 'changed behind', updated_at = updated_at - interval '1 hour' WHERE id %% 10 = %d", i+5))
+		f.insert("together", 4001+i*4000, 8000+i*4000) // after the cursor: the sync's
+		before := len(f.runs("together"))
+		must(t, order.first())
+		eventually(t, order.name+": running", func() (bool, string) {
+			info, err := f.enq.Inspector().GetTaskInfo(f.queue, order.firstID)
+			return err == nil && info.State == asynq.TaskStateActive, "not active"
+		})
+		must(t, order.second())
+		eventually(t, order.name+": both tasks done", func() (bool, string) {
+			s, why := f.gone(queue.TaskID("together"))
+			r, whyR := f.gone(queue.ReconcileTaskID("together"))
+			return s && r, why + whyR
+		})
+		runs := f.runs("together")[before:]
+		if len(runs) != 2 || runs[0].Status != mysql.StatusOK || runs[1].Status != mysql.StatusOK || runs[0].Trigger == runs[1].Trigger {
+			t.Fatalf("%s: runs %+v; want one ok sync and one ok reconcile", order.name, runs)
+		}
+		if runs[0].Ended == nil || runs[1].Started.Before(*runs[0].Ended) {
+			t.Errorf("%s: the sync and the reconcile overlapped: %v-%v and %v-", order.name, runs[0].Started, runs[0].Ended, runs[1].Started)
+		}
+		if same, why := f.same("together"); !same {
+			t.Fatalf("%s: %s", order.name, why)
 		}
 	}
-	if len(ok) != 2 || ok[0].Trigger == ok[1].Trigger {
-		t.Fatalf("runs %+v; want one ok sync and one ok reconcile", runs)
-	}
-	if ok[0].Ended == nil || ok[1].Started.Before(*ok[0].Ended) {
-		t.Errorf("the sync and the reconcile overlapped: %v-%v and %v-", ok[0].Started, ok[0].Ended, ok[1].Started)
-	}
-	if same, why := f.same("together"); !same {
-		t.Fatalf("after both: %s", why)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
