@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,7 +130,7 @@ func TestFaultsReconcileKilled(t *testing.T) {
 		t.Errorf("reconciles by status %v; want the killed one closed as failed (abandoned) and one ok", byStatus)
 	}
 	w.mustEqual("reconcile killed with SIGKILL mid-way (10,000 deletes and 10,000 repairs in batches of 100), then run again", "items", 1,
-		fmt.Sprintf("%d rows deleted when killed; the rerun: %s; reconciles in syncd_runs by status %v", atKill, firstLine(out), byStatus))
+		fmt.Sprintf("%d rows deleted when killed; the rerun: %q; reconciles in syncd_runs by status %v", atKill, lineWith(out, "items: did"), byStatus))
 }
 
 // count counts a target table's rows.
@@ -139,11 +140,12 @@ func (w *world) count(name string) int64 {
 	return n
 }
 
-func firstLine(s string) string {
-	for i, c := range s {
-		if c == '\n' {
-			return s[:i]
+// lineWith returns the first line of s that contains sub.
+func lineWith(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
 		}
 	}
-	return s
+	return ""
 }
