@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -100,5 +101,33 @@ func TestVerifyCommandMarked(t *testing.T) {
 	out, code := runCLI("-c", cfg, "verify", "items")
 	if code != 0 || !strings.Contains(out, "items: equal") || !strings.Contains(out, "2 target rows marked deleted (deletes: mark), not compared") {
 		t.Fatalf("verify after reconcile: exit %d\n%s", code, out)
+	}
+}
+
+// syncd enqueue --reconcile queues a reconcile that `syncd run`'s worker
+// runs: the row deleted in the source leaves the target, and
+// /api/tables/NAME shows the reconcile with the row it deleted.
+func TestEnqueueReconcile(t *testing.T) {
+	w := startOps(t, "@daily")
+	if out, code := runCLI("-c", w.cfg, "enqueue", "items"); code != 0 {
+		t.Fatalf("enqueue: exit %d\n%s", code, out)
+	}
+	w.waitForRun(10)
+	synctest.Exec(t, w.src, "DELETE FROM items WHERE id = 4")
+	if out, code := runCLI("-c", w.cfg, "enqueue", "--reconcile", "items", "--full"); code != exitBadConfig {
+		t.Fatalf("enqueue --reconcile --full: exit %d, want %d\n%s", code, exitBadConfig, out)
+	}
+	if out, code := runCLI("-c", w.cfg, "enqueue", "--reconcile", "items"); code != 0 || !strings.Contains(out, "items: reconcile queued") {
+		t.Fatalf("enqueue --reconcile: exit %d\n%s", code, out)
+	}
+	synctest.Eventually(t, "the reconcile done", func() (bool, string) {
+		st := w.table("items")
+		r := st.LastReconcile
+		return r != nil && r.Status == "ok" && r.Deleted == 1, fmt.Sprintf("%+v", r)
+	})
+	var n int
+	must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM items WHERE id = 4").Scan(&n))
+	if n != 0 {
+		t.Errorf("row 4 is still in the target")
 	}
 }
