@@ -149,16 +149,20 @@ func (h *Handler) yieldToReconcile(t tables.Table, p Payload) (bool, error) {
 // Handler's Inspector; the caller closes it.
 func NewInspector(r tables.Redis) *asynq.Inspector { return asynq.NewInspector(RedisConnOpt(r)) }
 
-// reconciled fills in t's reconcile schedule and its last reconcile.
+// reconciled fills in the reconcile schedule of t and its last
+// reconcile, for a table that declares reconcile: only. The run log has
+// no index by trigger: the newest reconcile is found by walking the
+// table's runs newest first, which stops within one reconcile period for
+// a scheduled table, but would walk the whole history of one reconciled
+// only by hand (or never), at every status read of every table.
 func (r *StatusReader) reconciled(ctx context.Context, st *TableStatus, t tables.Table, now time.Time) {
-	if st.Broken {
+	if st.Broken || t.Reconcile == "" {
 		return
 	}
-	if st.Reconcile = t.Reconcile; t.Reconcile != "" {
-		if sched, err := cron.ParseStandard(t.Reconcile); err == nil {
-			next := sched.Next(now)
-			st.NextReconcile = &next
-		}
+	st.Reconcile = t.Reconcile
+	if sched, err := cron.ParseStandard(t.Reconcile); err == nil {
+		next := sched.Next(now)
+		st.NextReconcile = &next
 	}
 	db, err := r.pools.DB(ctx, t.Target.Connection)
 	if err != nil {

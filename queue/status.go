@@ -53,7 +53,8 @@ type TableStatus struct {
 	RowsRejected int64 `json:"rows_rejected"`
 	// Reconcile is the table's reconcile: schedule (empty: none) and
 	// NextReconcile when it next fires; LastReconcile is the table's
-	// newest reconcile in the run log, however it was started (nil: none).
+	// newest reconcile in the run log, however it was started (nil: none,
+	// or no reconcile: declared; syncd runs lists every reconcile).
 	Reconcile     string              `json:"reconcile,omitempty"`
 	NextReconcile *time.Time          `json:"next_reconcile,omitempty"`
 	LastReconcile *mysql.ReconcileRow `json:"last_reconcile"`

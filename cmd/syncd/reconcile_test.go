@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -105,8 +104,8 @@ func TestVerifyCommandMarked(t *testing.T) {
 }
 
 // syncd enqueue --reconcile queues a reconcile that `syncd run`'s worker
-// runs: the row deleted in the source leaves the target, and
-// /api/tables/NAME shows the reconcile with the row it deleted.
+// runs: the row deleted in the source leaves the target, and the run log
+// shows the reconcile with the row it deleted.
 func TestEnqueueReconcile(t *testing.T) {
 	w := startOps(t, "@daily")
 	if out, code := runCLI("-c", w.cfg, "enqueue", "items"); code != 0 {
@@ -121,13 +120,17 @@ func TestEnqueueReconcile(t *testing.T) {
 		t.Fatalf("enqueue --reconcile: exit %d\n%s", code, out)
 	}
 	synctest.Eventually(t, "the reconcile done", func() (bool, string) {
-		st := w.table("items")
-		r := st.LastReconcile
-		return r != nil && r.Status == "ok" && r.Deleted == 1, fmt.Sprintf("%+v", r)
+		var n int
+		must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE `trigger` = 'reconcile' AND status = 'ok' AND rows_deleted = 1").Scan(&n))
+		return n == 1, "no ok reconcile with 1 row deleted in syncd_runs"
 	})
 	var n int
 	must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM items WHERE id = 4").Scan(&n))
 	if n != 0 {
 		t.Errorf("row 4 is still in the target")
+	}
+	// No reconcile: declared: status does not look for reconciles.
+	if st := w.table("items"); st.LastReconcile != nil || st.Reconcile != "" || st.NextReconcile != nil {
+		t.Errorf("status of a table without reconcile: shows %+v, %q, %v", st.LastReconcile, st.Reconcile, st.NextReconcile)
 	}
 }
