@@ -12,7 +12,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -169,7 +169,7 @@ func (r *StatusReader) reconciled(ctx context.Context, st *TableStatus, t tables
 		st.problem("target", err)
 		return
 	}
-	if st.LastReconcile, err = mysql.LastReconcile(ctx, db, t.Name); err != nil {
+	if st.LastReconcile, err = state.New(db).LastReconcile(ctx, t.Name); err != nil {
 		st.problem("run log", err)
 	}
 }

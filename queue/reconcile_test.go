@@ -10,7 +10,7 @@ import (
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
@@ -38,8 +38,8 @@ func (f *fixture) drift(name string) {
 }
 
 // reconcileRuns returns name's runs with trigger reconcile, oldest first.
-func (f *fixture) reconcileRuns(name string) []mysql.RunRow {
-	var out []mysql.RunRow
+func (f *fixture) reconcileRuns(name string) []state.RunRow {
+	var out []state.RunRow
 	for _, r := range f.runs(name) {
 		if r.Trigger == datasync.TriggerReconcile {
 			out = append(out, r)
@@ -71,7 +71,7 @@ func TestScheduledReconcile(t *testing.T) {
 	tb := f.table("sched")
 	cat := f.catalog()
 	f.startWorker(cat)
-	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != mysql.StatusOK || r.Inserted != 1000 {
+	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != state.StatusOK || r.Inserted != 1000 {
 		t.Fatalf("first sync: %+v", r)
 	}
 	f.drift("sched")
@@ -83,7 +83,7 @@ func TestScheduledReconcile(t *testing.T) {
 	}
 	var deleted int64
 	for _, r := range rs {
-		if r.Status == mysql.StatusOK {
+		if r.Status == state.StatusOK {
 			deleted += f.rowsDeleted(r.ID)
 		}
 	}
@@ -114,7 +114,7 @@ func TestSyncAndReconcileTogether(t *testing.T) {
 	f.declareReconciled("together", "@daily", "@daily", 20)
 	tb := f.table("together")
 	f.startWorker(f.catalog())
-	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != mysql.StatusOK {
+	if r := f.syncNow(tb, datasync.TriggerManual); r.Status != state.StatusOK {
 		t.Fatalf("first sync: %+v", r)
 	}
 	ctx := context.Background()
@@ -144,7 +144,7 @@ func TestSyncAndReconcileTogether(t *testing.T) {
 			return s && r, why + whyR
 		})
 		runs := f.runs("together")[before:]
-		if len(runs) != 2 || runs[0].Status != mysql.StatusOK || runs[1].Status != mysql.StatusOK || runs[0].Trigger == runs[1].Trigger {
+		if len(runs) != 2 || runs[0].Status != state.StatusOK || runs[1].Status != state.StatusOK || runs[0].Trigger == runs[1].Trigger {
 			t.Fatalf("%s: runs %+v; want one ok sync and one ok reconcile", order.name, runs)
 		}
 		if runs[0].Ended == nil || runs[1].Started.Before(*runs[0].Ended) {

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // reconcileText renders a table's last reconcile for syncd status: its
 // outcome, the rows it deleted and when it ended ("-" for none).
-func reconcileText(r *mysql.ReconcileRow, now time.Time) string {
+func reconcileText(r *state.ReconcileRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}
