@@ -78,7 +78,9 @@ demo: run
 # PostgreSQL into the local MariaDB, side by side with LOAD DATA and the
 # hand-written loops, then 200 and 1,000 tables at @every 10s against the
 # behaviour before kept setups; databases syncd_bench on both servers,
-# dropped after. The many-tables stage alone: make bench BENCHFLAGS=-only-many
+# dropped after. The many-tables stage alone: make bench BENCHFLAGS=-only-many;
+# the reconcile stage (1,000,000 and 250,000 rows) alone:
+# make bench BENCHFLAGS="-only-reconcile -runs 2"
 BENCHFLAGS ?=
 bench: build services
 	$(BIN)/syncd-bench -syncd $(BIN)/syncd -out docs/benchmarks.md $(BENCHFLAGS)
@@ -86,7 +88,8 @@ bench: build services
 # The benchmark's smoke mode, a few seconds, to keep it from rotting (CI).
 bench-smoke: build services
 	$(BIN)/syncd-bench -syncd $(BIN)/syncd -rows 10000 -runs 1 -skip-4n \
-	  -many 3 -many-rows 10 -many-every 1s -many-window 2s -many-history 1000 -many-baseline=false
+	  -many 3 -many-rows 10 -many-every 1s -many-window 2s -many-history 1000 -many-baseline=false \
+	  -reconcile 5000,2000
 
 clean:
 	rm -rf $(BIN)

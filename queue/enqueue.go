@@ -206,19 +206,19 @@ func onScheduledConflict(cn conn, log zerolog.Logger, task *asynq.Task, opts []a
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
 		return
 	}
-	out, err := cn.enqueue(context.Background(), task, opts, entryQueue(opts), TaskID(p.Table))
+	out, err := cn.enqueue(context.Background(), task, opts, entryQueue(opts), taskIDOf(task, p))
 	switch {
 	case err != nil:
 		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
 	case out.ClearedArchived:
 		log.Warn().Str("table", p.Table).Msg("cleared the table's archived failed task so its schedule goes on")
 	default:
-		log.Debug().Str("table", p.Table).Str("state", out.Already).Msg("scheduled sync skipped: already queued")
+		log.Debug().Str("table", p.Table).Str("task", task.Type()).Str("state", out.Already).Msg("scheduled task skipped: already queued")
 	}
 }
 
 // provider is the PeriodicTaskConfigProvider: one entry per declared
-// table. Declarations are validated by the catalog (a schedule that would
+// table, and one more for a table that declares reconcile:. Declarations are validated by the catalog (a schedule that would
 // not parse never gets here), and a broken file keeps its last good
 // entry, so the manager never drops a table for a typo. A table that is
 // no longer declared is unscheduled, and its archived task cleared.
@@ -239,6 +239,13 @@ func (p *provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
 		}
 		out = append(out, &asynq.PeriodicTaskConfig{Cronspec: t.Schedule, Task: task, Opts: opts})
 		now[t.Name] = t
+		if t.Reconcile == "" {
+			continue
+		}
+		if task, opts, err = NewReconcileTask(t, datasync.TriggerSchedule); err != nil {
+			return nil, err
+		}
+		out = append(out, &asynq.PeriodicTaskConfig{Cronspec: t.Reconcile, Task: task, Opts: opts})
 	}
 	for name, t := range p.last {
 		if _, ok := now[name]; !ok {
@@ -253,13 +260,15 @@ func (p *provider) GetConfigs() ([]*asynq.PeriodicTaskConfig, error) {
 // nothing will clear it otherwise, and /monitor would show its failure
 // for good.
 func (p *provider) clearArchived(t tables.Table) {
-	info, err := p.cn.inspector.GetTaskInfo(queueOf(t), TaskID(t.Name))
-	if err != nil || info.State != asynq.TaskStateArchived {
-		return
+	for _, id := range []string{TaskID(t.Name), ReconcileTaskID(t.Name)} {
+		info, err := p.cn.inspector.GetTaskInfo(queueOf(t), id)
+		if err != nil || info.State != asynq.TaskStateArchived {
+			continue
+		}
+		if err := p.cn.inspector.DeleteTask(queueOf(t), id); err != nil {
+			p.log.Warn().Err(err).Str(datasync.FieldTable, t.Name).Str("task", id).Msg("unscheduled table: its archived task could not be cleared")
+			continue
+		}
+		p.log.Info().Str(datasync.FieldTable, t.Name).Str("task", id).Msg("unscheduled table: cleared its archived task")
 	}
-	if err := p.cn.inspector.DeleteTask(queueOf(t), TaskID(t.Name)); err != nil {
-		p.log.Warn().Err(err).Str(datasync.FieldTable, t.Name).Msg("unscheduled table: its archived task could not be cleared")
-		return
-	}
-	p.log.Info().Str(datasync.FieldTable, t.Name).Msg("unscheduled table: cleared its archived task")
 }

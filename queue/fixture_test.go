@@ -170,7 +170,7 @@ func (f *fixture) startWorker(cat *queue.Catalog) *asynq.Server {
 func (f *fixture) startObservedWorker(cat *queue.Catalog, o queue.Observer) *asynq.Server {
 	f.t.Helper()
 	srv := queue.NewWorker(f.cfg, f.log, queue.WorkerOptions{RetryBase: 200 * time.Millisecond, RetryMax: time.Second})
-	h := &queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log, Observer: o, Jobs: connect.NewJobs(f.pools)}
+	h := &queue.Handler{Catalog: cat, Pools: f.pools, Log: f.log, Observer: o, Jobs: connect.NewJobs(f.pools), Inspector: f.enq.Inspector()}
 	if err := srv.Start(queue.Mux(h)); err != nil {
 		f.t.Fatal(err)
 	}

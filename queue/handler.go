@@ -29,6 +29,10 @@ type Handler struct {
 	// state; when nil, every task sets its table up again and every run
 	// is a line of the run log.
 	Jobs *connect.Jobs
+	// Inspector, when set, lets a sync and a reconcile of one table keep
+	// out of each other's way (see processReconcile); without it they
+	// still never write at once: the later one's claim fences the other.
+	Inspector *asynq.Inspector
 }
 
 // Observer is told what the handler's tasks do. Calls come from the
@@ -81,6 +85,9 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	// timeout now is the one that counts.
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
+	if yield, err := h.yieldToReconcile(t, p); yield {
+		return err
+	}
 	if h.Jobs != nil {
 		return h.runKept(ctx, task, t, p)
 	}

@@ -51,6 +51,13 @@ type TableStatus struct {
 	// RowsRejected is how many of the table's rows are kept as rejects
 	// now: refused by the target, retried at every run.
 	RowsRejected int64 `json:"rows_rejected"`
+	// Reconcile is the table's reconcile: schedule (empty: none) and
+	// NextReconcile when it next fires; LastReconcile is the table's
+	// newest reconcile in the run log, however it was started (nil: none,
+	// or no reconcile: declared; syncd runs lists every reconcile).
+	Reconcile     string              `json:"reconcile,omitempty"`
+	NextReconcile *time.Time          `json:"next_reconcile,omitempty"`
+	LastReconcile *state.ReconcileRow `json:"last_reconcile"`
 	// NextRun is when the table is next enqueued: the running scheduler's
 	// entry, or computed from the schedule when no scheduler runs.
 	NextRun *time.Time `json:"next_run"`
@@ -153,6 +160,7 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time, snap *snapshot) TableStatus {
 	st := r.stored(ctx, t, entries, now, snap)
 	st.setLag(t, now)
+	r.reconciled(ctx, &st, t, now)
 	return st
 }
 

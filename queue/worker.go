@@ -47,19 +47,24 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 			n, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)
 			ev := log.Warn().Err(err).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
-			if errors.Is(err, asynq.SkipRetry) || n >= max {
-				ev.Msg("sync failed; task archived (the table's schedule enqueues it again)")
+			if errors.Is(err, errBusy) && n < max {
+				log.Info().Err(err).Str("task", task.Type()).Int("retried", n).Msg("the table's other task is running; retrying after it")
 				return
 			}
-			ev.Msg("sync failed; retrying with backoff")
+			if errors.Is(err, asynq.SkipRetry) || n >= max {
+				ev.Msg(task.Type() + " failed; task archived (the table's schedule enqueues it again)")
+				return
+			}
+			ev.Msg(task.Type() + " failed; retrying with backoff")
 		}),
 	})
 }
 
-// Mux routes sync:table tasks to h.
+// Mux routes sync:table and reconcile:table tasks to h.
 func Mux(h *Handler) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeSyncTable, h)
+	mux.HandleFunc(TypeReconcileTable, h.processReconcile)
 	return mux
 }
 

@@ -2,9 +2,14 @@ package tables
 
 import "slices"
 
-// checkDeletes checks deletes: and target.deleted_column: a mark needs a
-// column of the target's own, which no source column feeds.
+// checkDeletes checks reconcile:, deletes: and target.deleted_column: a
+// mark needs a column of the target's own, which no source column feeds.
 func (t Table) checkDeletes(p *problems) {
+	if t.Reconcile != "" {
+		if err := parseSchedule(t.Reconcile); err != nil {
+			p.addf("reconcile", "%w %q: %v (allowed: %s)", ErrBadValue, t.Reconcile, err, scheduleAllowed)
+		}
+	}
 	checkOneOf(p, "deletes", t.Deletes, DeletesDelete, DeletesKeep, DeletesMark)
 	col := t.Target.DeletedColumn
 	switch {

@@ -125,10 +125,11 @@ func TestLoadTables(t *testing.T) {
 		t.Fatalf("names = %q, want the three in file order, stock named after its file", names)
 	}
 	lines, stock := tables[0], tables[1]
-	if lines.Settle != 0 || lines.BatchSize != 1000 || lines.Target.Connection != "wms" || lines.Source.CursorClock != ClockUTC {
-		t.Errorf("order-lines = %+v, want settle 0s kept, batch_size and target from syncd.yaml", lines)
+	if lines.Settle != 0 || lines.BatchSize != 1000 || lines.Target.Connection != "wms" || lines.Source.CursorClock != ClockUTC ||
+		lines.Reconcile != "0 3 * * *" || lines.Deletes != DeletesDelete {
+		t.Errorf("order-lines = %+v, want settle 0s kept, batch_size and target from syncd.yaml, reconcile kept, deletes: delete", lines)
 	}
-	if stock.run() != cfg.Defaults || stock.Source.CursorClock != ClockLocal || stock.File != filepath.Join(cfg.TablesDir, "stock.yml") {
+	if stock.run() != cfg.Defaults || stock.Reconcile != "" || stock.Source.CursorClock != ClockLocal || stock.File != filepath.Join(cfg.TablesDir, "stock.yml") {
 		t.Errorf("stock = %+v, want every setting from defaults", stock)
 	}
 	if !slices.Equal(stock.Source.Key, []string{"FID"}) {
@@ -185,6 +186,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"mark_no_column.yaml":         {ErrMissing, "target.deleted_column: missing (allowed: a nullable DATETIME column of the target that no source column feeds; deletes: mark sets it)"},
 		"deleted_column_no_mark.yaml": {ErrBadValue, `target.deleted_column: invalid value "gone_at": deletes is "delete" (allowed: deletes: mark, or no deleted_column)`},
 		"deleted_column_mapped.yaml":  {ErrBadValue, `target.deleted_column: invalid value "note": a mapped column (allowed: a target column that no source column feeds)`},
+		"bad_reconcile.yaml":          {ErrBadValue, `reconcile: invalid value "0 25 * * *": end of range (25) above maximum (23): 25 (allowed: "@every D"`},
+		"reconcile_every_short.yaml":  {ErrBadValue, `reconcile: invalid value "@every 100ms": interval 100ms is under 1s (allowed: "@every D"`},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 	}
 	cfg := loadTestConfig(t)

@@ -30,6 +30,10 @@ type Table struct {
 	// is gone from the source: DeletesDelete (the default), DeletesKeep or
 	// DeletesMark (set Target.DeletedColumn to the time of the delete).
 	Deletes string `koanf:"deletes"`
+	// Reconcile, when set, is a schedule (as Schedule: cron or @every) on
+	// which the scheduler enqueues a reconcile of the table (a task of its
+	// own type, see queue); empty: only `syncd reconcile` reconciles it.
+	Reconcile string `koanf:"reconcile"`
 	// Runs says how long the run log keeps the table's runs.
 	Runs Runs `koanf:"runs"`
 

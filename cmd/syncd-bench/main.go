@@ -45,6 +45,10 @@ type options struct {
 	manyEvery, manyWindow, manyWarmup time.Duration
 	manyBaseline, onlyMany            bool
 	manyBefore                        string
+	// The reconcile stage: table sizes, and -only-reconcile; naiveKeys
+	// makes the process the stage's naive baseline (a child of its own).
+	reconcileSizes           []int
+	onlyReconcile, naiveKeys bool
 }
 
 func parseFlags() options {
@@ -77,8 +81,12 @@ func parseFlags() options {
 	flag.BoolVar(&o.manyBaseline, "many-baseline", true, "measure the many-tables stage again with -no-setup-cache, the behaviour before kept setups")
 	flag.BoolVar(&o.onlyMany, "only-many", false, "run the many-tables stage alone")
 	flag.StringVar(&o.manyBefore, "many-before", "", "a syncd binary built before kept setups, measured in the many-tables stage too")
+	reconcile := flag.String("reconcile", "1000000,250000", "table sizes of the reconcile stage, comma-separated (empty: skip it)")
+	flag.BoolVar(&o.onlyReconcile, "only-reconcile", false, "run the reconcile stage alone")
+	flag.BoolVar(&o.naiveKeys, "naive-keys", false, "(internal) be the reconcile stage's naive key comparison on -pg and -mysql")
 	flag.Parse()
 	o.many = parseCounts(*many)
+	o.reconcileSizes = parseCounts(*reconcile)
 	return o
 }
 
@@ -104,6 +112,12 @@ func main() {
 	o := parseFlags()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if o.naiveKeys {
+		if err := naiveKeys(ctx, o.pgURL, o.myDSN); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := run(ctx, o); err != nil {
 		log.Print(err)
 		stop()
@@ -139,8 +153,12 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	var sb strings.Builder
 	b.results.writeTable(&sb)
+	b.results.writeReconcile(&sb)
 	fmt.Print(sb.String())
 	if o.out != "" {
+		if o.onlyReconcile {
+			return writeDoc(o.out, b.document(ctx, sb.String()), beginReconcileMark, endReconcileMark)
+		}
 		if o.onlyMany {
 			return writeDoc(o.out, b.document(ctx, sb.String()), beginManyMark, endManyMark)
 		}
@@ -151,10 +169,16 @@ func run(ctx context.Context, o options) (err error) {
 
 func (b *bench) measureAll(ctx context.Context) error {
 	b.results.manyEvery = b.o.manyEvery
-	if b.o.onlyMany {
+	switch {
+	case b.o.onlyMany:
 		return b.manyTables(ctx)
+	case b.o.onlyReconcile:
+		return b.reconcileStage(ctx)
 	}
 	if err := b.measureLoads(ctx); err != nil {
+		return err
+	}
+	if err := b.reconcileStage(ctx); err != nil {
 		return err
 	}
 	return b.manyTables(ctx)

@@ -87,6 +87,8 @@ type results struct {
 	// many holds the stages of many tables, and manyEvery their schedule.
 	many      []manyStage
 	manyEvery time.Duration
+	// reconciles holds the reconcile stage, by table size.
+	reconciles []reconcileSize
 }
 
 func (r results) lines() []measure {

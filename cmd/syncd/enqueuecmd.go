@@ -25,6 +25,8 @@ type enqueueOptions struct {
 	wait bool
 	// acceptSchema takes a change of the source's columns as it is.
 	acceptSchema bool
+	// reconcile enqueues a reconcile of the tables instead of a sync.
+	reconcile bool
 }
 
 func newEnqueue(g *globals) *cobra.Command {
@@ -40,14 +42,24 @@ error: a table syncs once at a time.
 cursor is at or after TIME (an integer for integer cursors); --full rewinds
 to the very start (every row again). A sync running at that moment stops at
 its next page. --wait follows the run, printing its progress, and exits
-non-zero if it failed.`,
+non-zero if it failed.
+
+--reconcile queues a reconcile of each table instead (see syncd reconcile),
+run by a worker as the table's reconcile: schedule runs it; syncd runs shows
+its result with trigger reconcile.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.full && o.from != "" {
 				return badConfig(errors.New("--from and --full: give one of them"))
 			}
+			if o.reconcile && (o.full || o.from != "" || o.wait || o.acceptSchema) {
+				return badConfig(errors.New("--reconcile: not with --from, --full, --wait or --accept-schema (allowed: --reconcile NAME... | --all)"))
+			}
 			a, ts, err := loadTables(g, args, o.all)
 			if err != nil {
 				return err
+			}
+			if o.reconcile {
+				return a.enqueueReconcile(cmd.Context(), cmd.OutOrStdout(), ts)
 			}
 			return a.enqueue(cmd.Context(), cmd.OutOrStdout(), ts, o)
 		},
@@ -56,6 +68,7 @@ non-zero if it failed.`,
 	cmd.Flags().StringVar(&o.from, "from", "", "rewind the cursor to TIME (or an integer) first")
 	cmd.Flags().BoolVar(&o.full, "full", false, "rewind to the start first: every row again")
 	cmd.Flags().BoolVar(&o.acceptSchema, "accept-schema", false, "take a change of the source's columns as it is (after making the target match)")
+	cmd.Flags().BoolVar(&o.reconcile, "reconcile", false, "queue a reconcile of the tables (as their reconcile: schedule does) instead of a sync")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "follow the run and print its progress; exit non-zero if it failed")
 	return cmd
 }
@@ -181,4 +194,24 @@ func progressText(pr *queue.Progress, total int64, elapsed time.Duration) string
 		}
 	}
 	return text
+}
+
+// enqueueReconcile puts a reconcile of each table on its queue.
+func (a *app) enqueueReconcile(ctx context.Context, out io.Writer, ts []tables.Table) error {
+	svc, closeAll := a.open()
+	defer closeAll()
+	failed := 0
+	for _, t := range ts {
+		res, err := svc.EnqueueReconcile(ctx, t)
+		if err != nil {
+			fmt.Fprintf(out, "%s: %v\n", t.Name, err)
+			failed++
+			continue
+		}
+		fmt.Fprintf(out, "%s: reconcile %s\n", t.Name, res)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d tables failed", failed, len(ts))
+	}
+	return nil
 }

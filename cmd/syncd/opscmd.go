@@ -114,11 +114,12 @@ func printJSON(w io.Writer, v any) error {
 // one line each.
 func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tROW AGE\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN")
+	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tROW AGE\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN\tLAST RECONCILE")
 	var problems []string
 	for _, s := range sts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
-			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
+			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now),
+			reconcileText(s.LastReconcile, now))
 		for _, p := range s.Problems {
 			problems = append(problems, s.Name+": "+p)
 		}

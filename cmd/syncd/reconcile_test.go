@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/syncd/syncd/queue"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
 // syncd reconcile --dry-run lists a row deleted in the source and keeps
-// it; syncd reconcile deletes it and the run log shows the reconcile.
+// it; syncd reconcile deletes it and the run log shows the reconcile, and
+// so do syncd status, its JSON (/api/tables) and the status page.
 func TestReconcileCommand(t *testing.T) {
 	pgDSN := synctest.Postgres(t)
 	_, myDSN := synctest.MariaDB(t)
@@ -18,7 +22,7 @@ func TestReconcileCommand(t *testing.T) {
 	tgt := synctest.Open(t, "mysql", myDSN)
 	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
 	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
-		map[string]string{"items.yaml": itemsTable})
+		map[string]string{"items.yaml": itemsTable + "reconcile: \"0 3 * * *\"\n"})
 	if out, code := runCLI("-c", cfg, "reconcile", "items"); code != exitFailed || !strings.Contains(out, "has not been synced yet") {
 		t.Fatalf("reconcile before any sync: exit %d, want %d and a word why\n%s", code, exitFailed, out)
 	}
@@ -45,6 +49,32 @@ func TestReconcileCommand(t *testing.T) {
 	if out, code := runCLI("-c", cfg, "verify", "items"); code != 0 {
 		t.Fatalf("verify after reconcile: exit %d\n%s", code, out)
 	}
+	checkReconcileStatus(t, cfg)
+}
+
+// checkReconcileStatus checks that syncd status shows items' last
+// reconcile (ok, 1 row deleted) and its schedule, in text, in JSON and on
+// the status page rendered from that JSON.
+func checkReconcileStatus(t *testing.T, cfg string) {
+	t.Helper()
+	out, code := runCLI("-c", cfg, "status", "items")
+	if code != 0 || !strings.Contains(out, "LAST RECONCILE") || !strings.Contains(out, "ok 1 deleted ") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
+	out, code = runCLI("-c", cfg, "status", "items", "--json")
+	var sts []queue.TableStatus
+	if code != 0 || json.Unmarshal([]byte(out), &sts) != nil || len(sts) != 1 {
+		t.Fatalf("status --json: exit %d\n%s", code, out)
+	}
+	st := sts[0]
+	if r := st.LastReconcile; r == nil || r.Status != "ok" || r.Deleted != 1 || r.Ended == nil || st.Reconcile != "0 3 * * *" || st.NextReconcile == nil {
+		t.Fatalf("status --json: last_reconcile %+v, reconcile %q, next %v\n%s", r, st.Reconcile, st.NextReconcile, out)
+	}
+	var b bytes.Buffer
+	must(t, pageTemplate.Execute(&b, pageData{Tables: sts, Monitor: "/monitor/"}))
+	if page := b.String(); !strings.Contains(page, `<td class="reconcile"><span class="ok">ok</span> 1 deleted · `) || !strings.Contains(page, "<small>0 3 * * * · in ") {
+		t.Fatalf("status page:\n%s", page)
+	}
 }
 
 // syncd verify of a deletes: mark table after a reconcile marked a row
@@ -70,5 +100,37 @@ func TestVerifyCommandMarked(t *testing.T) {
 	out, code := runCLI("-c", cfg, "verify", "items")
 	if code != 0 || !strings.Contains(out, "items: equal") || !strings.Contains(out, "2 target rows marked deleted (deletes: mark), not compared") {
 		t.Fatalf("verify after reconcile: exit %d\n%s", code, out)
+	}
+}
+
+// syncd enqueue --reconcile queues a reconcile that `syncd run`'s worker
+// runs: the row deleted in the source leaves the target, and the run log
+// shows the reconcile with the row it deleted.
+func TestEnqueueReconcile(t *testing.T) {
+	w := startOps(t, "@daily")
+	if out, code := runCLI("-c", w.cfg, "enqueue", "items"); code != 0 {
+		t.Fatalf("enqueue: exit %d\n%s", code, out)
+	}
+	w.waitForRun(10)
+	synctest.Exec(t, w.src, "DELETE FROM items WHERE id = 4")
+	if out, code := runCLI("-c", w.cfg, "enqueue", "--reconcile", "items", "--full"); code != exitBadConfig {
+		t.Fatalf("enqueue --reconcile --full: exit %d, want %d\n%s", code, exitBadConfig, out)
+	}
+	if out, code := runCLI("-c", w.cfg, "enqueue", "--reconcile", "items"); code != 0 || !strings.Contains(out, "items: reconcile queued") {
+		t.Fatalf("enqueue --reconcile: exit %d\n%s", code, out)
+	}
+	synctest.Eventually(t, "the reconcile done", func() (bool, string) {
+		var n int
+		must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE `trigger` = 'reconcile' AND status = 'ok' AND rows_deleted = 1").Scan(&n))
+		return n == 1, "no ok reconcile with 1 row deleted in syncd_runs"
+	})
+	var n int
+	must(t, w.tgt.QueryRow("SELECT COUNT(*) FROM items WHERE id = 4").Scan(&n))
+	if n != 0 {
+		t.Errorf("row 4 is still in the target")
+	}
+	// No reconcile: declared: status does not look for reconciles.
+	if st := w.table("items"); st.LastReconcile != nil || st.Reconcile != "" || st.NextReconcile != nil {
+		t.Errorf("status of a table without reconcile: shows %+v, %q, %v", st.LastReconcile, st.Reconcile, st.NextReconcile)
 	}
 }

@@ -36,3 +36,40 @@ func TestReconcileSQLServer(t *testing.T) {
 		})
 	}
 }
+
+// Keys deleted and inserted again in a SQL Server source while a
+// reconcile deletes and repairs (as TestReconcileRacesInserts): equal
+// after the reconcile and the next run.
+func TestReconcileRacesInsertsSQLServer(t *testing.T) {
+	p, tbl, src, tgt := verifySQLServer(t, "id")
+	tbl.BatchSize = 100
+	ctx := context.Background()
+	if rec, err := runOnce(t, p, tbl); err != nil || rec.Inserted != 10000 {
+		t.Fatalf("sync: %+v, %v", rec, err)
+	}
+	synctest.Exec(t, src, "DELETE FROM dbo.items WHERE id BETWEEN 1001 AND 1300", "UPDATE dbo.items SET name = N'behind' WHERE id BETWEEN 2001 AND 2050")
+	synctest.Exec(t, tgt, "DELETE FROM items WHERE id BETWEEN 3001 AND 3010")
+	race := func(batch int) error {
+		if batch == 1 {
+			synctest.Exec(t, src, "DELETE FROM dbo.items WHERE id IN (2001, 3001, 3002, 4000)",
+				"INSERT INTO dbo.items (id, name, updated_at) VALUES (1001, N'reborn', SYSDATETIME()), (1250, N'reborn', SYSDATETIME()), "+
+					"(1300, N'reborn', SYSDATETIME()), (2001, N'reborn', SYSDATETIME()), (3002, N'reborn', SYSDATETIME()), (4000, N'reborn', SYSDATETIME())")
+		}
+		return nil
+	}
+	rep, err := Reconcile(ctx, p, tbl, datasync.ReconcileOptions{AfterBatch: race})
+	if err != nil || rep.Gone != 1 {
+		t.Fatalf("reconcile: %+v, %v; want the key found missing and then deleted (3001) counted as gone", rep, err)
+	}
+	if rec, err := runOnce(t, p, tbl); err != nil {
+		t.Fatalf("sync after the reconcile: %+v, %v", rec, err)
+	}
+	v, err := Verify(ctx, p, tbl, 8)
+	if err != nil || !v.Equal || v.Pending != 0 || v.SourceRows != 10000-300+3-1 {
+		t.Fatalf("after reconcile and the next run: %+v, %v; want equal, nothing pending, 9702 rows", v, err)
+	}
+	var n int
+	if err := tgt.QueryRow("SELECT COUNT(*) FROM items WHERE name = 'reborn'").Scan(&n); err != nil || n != 6 {
+		t.Errorf("%d reborn rows in the target (%v), want 6", n, err)
+	}
+}

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/syncd/syncd/sync/state"
+)
+
+// reconcileText renders a table's last reconcile for syncd status: its
+// outcome, the rows it deleted and when it ended ("-" for none).
+func reconcileText(r *state.ReconcileRow, now time.Time) string {
+	if r == nil {
+		return "-"
+	}
+	when := "started " + agoText(&r.Started, now)
+	if r.Ended != nil {
+		when = agoText(r.Ended, now)
+	}
+	return fmt.Sprintf("%s %d deleted %s", r.Status, r.Deleted, when)
+}
