@@ -134,7 +134,7 @@ const (
 	// LookbackSettles is the default lookback in multiples of settle: a
 	// commit late by up to three times settle is repaired by the next run.
 	LookbackSettles = 3
-	MinRunsKeep        = time.Hour
+	MinRunsKeep     = time.Hour
 )
 
 // IsQuery reports whether the source is a SELECT used as a derived table
