@@ -126,6 +126,9 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 
 // run is the page loop of Run.
 func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger, pre *prefetch) error {
+	if err := checkDeleter(o); err != nil {
+		return err
+	}
 	if !o.Cached {
 		note, err := checkSchema(ctx, o, st, log)
 		rec.Notes = note
@@ -170,12 +173,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 }
 
 func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord, log zerolog.Logger) error {
-	out := make([]Row, len(p.rows))
-	for i, r := range p.rows {
-		out[i] = o.Mapping.Project(r)
-	}
+	live, gone := splitPage(p.rows, o.Mapping, len(o.Source.Columns()))
 	pctx, cancel := pageContext(ctx, o.Table)
-	ws, err := o.Target.WritePage(pctx, st, out, p.last)
+	ws, err := writeRows(pctx, o.Target, st, live, gone, p.last)
 	err = timedOut(ctx, pctx, err, o.Table)
 	cancel()
 	if err != nil {

@@ -238,7 +238,7 @@ func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit in
 	}
 	page := make([]Row, 0, limit)
 	for rows.Next() {
-		r, err := s.scan(rows)
+		r, err := s.scanFlagged(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
 		}
@@ -270,7 +270,7 @@ func (s *SQLSource) pageQuery(pos Position, hi any, limit int) (string, []any, e
 		order = append(order, k.quoted)
 	}
 	lim := p.add(int64(limit))
-	return s.d.SelectPage(s.selects, s.from, where, strings.Join(order, ", "), lim), p.vals, nil
+	return s.d.SelectPage(s.selects+s.deletedSelect(), s.from, where, strings.Join(order, ", "), lim), p.vals, nil
 }
 
 // CheckPageQuery has the source parse and plan the page query of an
@@ -287,7 +287,7 @@ func (s *SQLSource) CheckPageQuery(ctx context.Context) error {
 	for _, k := range s.keys {
 		order = append(order, k.quoted)
 	}
-	q := s.d.SelectPage(s.selects, s.from, where+" AND 1=0", strings.Join(order, ", "), p.add(int64(1)))
+	q := s.d.SelectPage(s.selects+s.deletedSelect(), s.from, where+" AND 1=0", strings.Join(order, ", "), p.add(int64(1)))
 	rows, err := s.db.QueryContext(ctx, q, p.vals...)
 	if err != nil {
 		return fmt.Errorf("the source refuses the page query of %s: %w", s.name(), err)
@@ -344,8 +344,14 @@ func (s *SQLSource) whereSuffix(prefix string) string {
 }
 
 func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
-	raw := make([]any, len(s.cols))
-	ptrs := make([]any, len(s.cols))
+	return s.scanN(rows, len(s.cols))
+}
+
+// scanN scans the first n values of a row: the columns, and the deleted
+// flag when n is one more.
+func (s *SQLSource) scanN(rows *sql.Rows, n int) (Row, error) {
+	raw := make([]any, n)
+	ptrs := make([]any, n)
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}
@@ -353,6 +359,14 @@ func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
 		return nil, err
 	}
 	for i, v := range raw {
+		if i == len(s.cols) {
+			f, err := deletedFlag(v)
+			if err != nil {
+				return nil, err
+			}
+			raw[i] = f
+			continue
+		}
 		c, err := s.conv[i](v)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", s.cols[i].Name, err)

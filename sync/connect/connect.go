@@ -199,7 +199,11 @@ func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappin
 	if err != nil {
 		return nil, err
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
+	o := mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady}
+	if t.Deletes == tables.DeletesMark {
+		o.DeletedColumn = t.Target.DeletedColumn
+	}
+	return mysql.NewTarget(ctx, db, o)
 }
 
 // StateDB returns the pool of t's target connection with syncd's state

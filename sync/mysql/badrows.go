@@ -56,7 +56,7 @@ type rejected struct {
 // the refused rows in syncd_rejects and moves the position (reject), or
 // rolls everything back and fails naming them (fail). The cursor never
 // passes a row that is neither in the table nor in syncd_rejects.
-func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
+func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
 		return datasync.WriteStats{}, err
@@ -72,7 +72,7 @@ func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []d
 	if err := t.keepRejects(ctx, tx, st, bad); err != nil {
 		return ws, err
 	}
-	if err := moveState(ctx, tx, st.Table, st.Version, pos); err != nil {
+	if err := t.endPage(ctx, tx, st, rows, gone, pos, &ws); err != nil {
 		return ws, err
 	}
 	return ws, tx.Commit()
