@@ -53,6 +53,10 @@ type Options struct {
 	// compare them again, and a scheduled run that finds nothing is
 	// folded into the table's state (see Peeker) instead of the run log.
 	Cached bool
+	// Current is the target table read as a source (keyed by the mapped
+	// key; with deletes: mark, marked rows left out), which the lookback
+	// compares the window behind the cursor with; nil: no lookback.
+	Current *SQLSource
 }
 
 // Run syncs one table once: it claims the table, reads every source row
@@ -148,6 +152,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 		rec.Notes = strings.TrimPrefix(rec.Notes+"; "+note, "; ")
 	}
 	if err := retryRejects(ctx, o, st, rec); err != nil {
+		return err
+	}
+	if err := lookBack(ctx, o, st, rec, log); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
