@@ -20,6 +20,9 @@ func folded(ctx context.Context, db *sql.DB, st *TableStatus, now time.Time) {
 		return
 	}
 	applyFolded(st, f, now)
+	if st.Late, err = mysql.ReadLate(ctx, db, st.Name); err != nil {
+		st.problem("late rows", err)
+	}
 }
 
 // applyFolded makes the newest folded run f the table's last run and last

@@ -51,6 +51,10 @@ type TableStatus struct {
 	// RowsRejected is how many of the table's rows are in syncd_rejects
 	// now: refused by the target, retried at every run.
 	RowsRejected int64 `json:"rows_rejected"`
+	// Late counts the late rows every run so far found behind the cursor
+	// and wrote again (the lookback), and when the newest did: a
+	// cumulative figure kept in syncd_state.
+	mysql.Late
 	// NextRun is when the table is next enqueued: the running scheduler's
 	// entry, or computed from the schedule when no scheduler runs.
 	NextRun *time.Time `json:"next_run"`

@@ -2,11 +2,13 @@ package connect
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -64,9 +66,7 @@ func TestLateCommit(t *testing.T) {
 			if n := count(t, tgt, "SELECT rows_late FROM syncd_runs WHERE id = (SELECT MAX(id) FROM syncd_runs)"); n != 1 {
 				t.Errorf("syncd_runs.rows_late = %d, want 1", n)
 			}
-			if n := count(t, tgt, "SELECT late_rows FROM syncd_state WHERE table_name = 'late'"); n != 1 {
-				t.Errorf("syncd_state.late_rows = %d, want 1", n)
-			}
+			checkLateRead(t, tgt, 1)
 			if rec, err := runOnce(t, p, tbl); err != nil || rec.Late != 0 || rec.Pages != 0 || rec.Read != 0 {
 				t.Fatalf("run after the repair: %+v, %v; want nothing found, nothing written", rec, err)
 			}
@@ -167,5 +167,24 @@ func TestLookbackLeavesPendingRows(t *testing.T) {
 	rec, err := job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: zerolog.Nop()})
 	if err != nil || rec.Late != 0 || rec.Inserted != 3 || count(t, w.tgt, "SELECT COUNT(*) FROM sd") != 6 {
 		t.Fatalf("second run: %+v, %v; want the 3 rows after the stop inserted, none late", rec, err)
+	}
+}
+
+// checkLateRead: both readers of status (one table, every table) see n
+// late rows, the last of them just now.
+func checkLateRead(t *testing.T, db *sql.DB, n int64) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := mysql.ReadLate(ctx, db, "late")
+	if err != nil || l.Rows != n || l.Last == nil || time.Since(*l.Last) > time.Hour {
+		t.Errorf("ReadLate: %+v, %v; want %d late rows, the last just now", l, err, n)
+	}
+	sums, err := mysql.Summaries(ctx, db)
+	if err != nil || sums["late"] == nil || sums["late"].Late.Rows != n {
+		t.Errorf("Summaries: %v; want %d late rows", err, n)
+	}
+	runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: "late", Limit: 1})
+	if err != nil || len(runs) != 1 || runs[0].Late != n {
+		t.Errorf("ListRuns: %+v, %v; want the newest run with %d late rows", runs, err, n)
 	}
 }

@@ -3,6 +3,7 @@ package connect
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
@@ -135,5 +136,31 @@ func (w *softWorld) checkComesBack(t *testing.T, mode string) {
 	}
 	if n := count(t, w.tgt, q); n != 1 {
 		t.Errorf("the row back in the source: %d in the target (unmarked), want 1", n)
+	}
+}
+
+// TestCheckDeletedWhen: check --connect has the source parse the page
+// query with its deleted_when, so a condition naming a column the source
+// lacks is an error before any run.
+func TestCheckDeletedWhen(t *testing.T) {
+	for _, driver := range []string{tables.DriverPostgres, tables.DriverMySQL, tables.DriverSQLServer} {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			w := newSoftWorld(t, driver)
+			w.tbl.Source.DeletedWhen = "no_such_column = 1"
+			var found bool
+			for _, p := range Check(context.Background(), w.p, w.tbl) {
+				found = found || (p.Error && strings.Contains(p.Message, "refuses the page query"))
+			}
+			if !found {
+				t.Fatalf("check: %+v; want the page query refused", Check(context.Background(), w.p, w.tbl))
+			}
+			w.tbl.Source.DeletedWhen = "is_deleted = 1"
+			for _, p := range Check(context.Background(), w.p, w.tbl) {
+				if p.Error && strings.Contains(p.Message, "page query") {
+					t.Errorf("check of a good deleted_when: %s", p.Message)
+				}
+			}
+		})
 	}
 }
