@@ -114,7 +114,7 @@ func peekRun(ctx context.Context, o Options, rec *RunRecord) (pre *prefetch, don
 			return pre, false, nil
 		}
 	}
-	if found, err := lookbackFinds(pctx, o, p.Position); err != nil || found {
+	if found, err := lookbackFinds(pctx, o, p.Position, hi); err != nil || found {
 		// Late rows to write (or a failure to say): claimed and recorded.
 		return nil, false, nil
 	}

@@ -35,12 +35,12 @@ type lookback struct {
 }
 
 // newLookback returns the lookback of a run from position pos, or nil
-// when there is none: lookback 0, no target to compare with, or a cursor
+// when there is none: lookback 0, no target to compare with, a cursor
 // that is not a time (an integer or rowversion cursor has no duration to
-// look back by).
+// look back by), or a window already found settled.
 func newLookback(o Options, pos Position) (*lookback, error) {
 	t, ok := pos.Cursor.(time.Time)
-	if !ok || o.Table.Lookback <= 0 || o.Current == nil {
+	if !ok || o.Table.Lookback <= 0 || o.Current == nil || settled(o, pos) {
 		return nil, nil
 	}
 	src, ok := o.Source.(*SQLSource)
@@ -225,15 +225,45 @@ func (v *verifySide) hashBatch(ctx context.Context, rows []windowRow, out map[st
 	return res.Err()
 }
 
+// A window is settled once the source's clock has passed the cursor by
+// lookback and a comparison found it (or made it) equal: every row of it
+// committed at most lookback late is in. While the cursor stays there (a
+// quiet table), later runs skip the comparison, so a quiet run costs
+// what it did without one. A row whose cursor is set back into a settled
+// window is not seen: reconcile finds it.
+
+// settled reports whether the window behind pos was found settled by a
+// run of this process.
+func settled(o Options, pos Position) bool {
+	s := o.Current.settled.Load()
+	return s != nil && *s == pos.String()
+}
+
+// settle records the window behind pos as settled when hi, the run's
+// upper bound (the source's clock minus settle), is past it by lookback.
+func settle(o Options, pos Position, hi any) {
+	t, ok1 := pos.Cursor.(time.Time)
+	h, ok2 := hi.(time.Time)
+	if ok1 && ok2 && !h.Add(o.Table.Settle).Before(t.Add(o.Table.Lookback)) {
+		k := pos.String()
+		o.Current.settled.Store(&k)
+	}
+}
+
 // lookBack compares the window behind the claimed position with the
 // target and writes again, in fenced page transactions at that same
 // position, the rows that differ or are missing, and removes those
 // deleted_when marks; they are counted as late rows.
-func lookBack(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger) error {
+func lookBack(ctx context.Context, o Options, st State, hi any, rec *RunRecord, log zerolog.Logger) (err error) {
 	l, err := newLookback(o, st.Position)
 	if l == nil || err != nil {
 		return err
 	}
+	defer func() {
+		if err == nil {
+			settle(o, st.Position, hi)
+		}
+	}()
 	for done := false; !done; {
 		var repair, gone [][]any
 		if repair, gone, done, err = l.next(ctx); err != nil {
@@ -242,7 +272,7 @@ func lookBack(ctx context.Context, o Options, st State, rec *RunRecord, log zero
 		if len(repair)+len(gone) == 0 {
 			continue
 		}
-		if err := l.write(ctx, st, repair, gone, rec); err != nil {
+		if err = l.write(ctx, st, repair, gone, rec); err != nil {
 			return err
 		}
 	}
@@ -277,7 +307,7 @@ func (l *lookback) write(ctx context.Context, st State, repair, gone [][]any, re
 // lookbackFinds reports whether the window behind pos holds a row that
 // the target lacks or holds otherwise; it writes nothing. A quiet run
 // asks it before it folds itself into the state.
-func lookbackFinds(ctx context.Context, o Options, pos Position) (bool, error) {
+func lookbackFinds(ctx context.Context, o Options, pos Position, hi any) (bool, error) {
 	l, err := newLookback(o, pos)
 	if l == nil || err != nil {
 		return false, err
@@ -288,6 +318,7 @@ func lookbackFinds(ctx context.Context, o Options, pos Position) (bool, error) {
 			return err == nil, err
 		}
 		if done {
+			settle(o, pos, hi)
 			return false, nil
 		}
 	}

@@ -154,7 +154,7 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	if err := retryRejects(ctx, o, st, rec); err != nil {
 		return err
 	}
-	if err := lookBack(ctx, o, st, rec, log); err != nil {
+	if err := lookBack(ctx, o, st, hi, rec, log); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/syncd/syncd/tables"
@@ -32,6 +33,9 @@ type SQLSource struct {
 	// shape is what the probe saw of every column of the source, for
 	// ColumnsChanged.
 	shape string
+	// settled holds, for the target read as a source, the position whose
+	// lookback window was last found settled (see lookback.go).
+	settled atomic.Pointer[string]
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's

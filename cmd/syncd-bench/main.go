@@ -44,6 +44,8 @@ type options struct {
 	manyConcurrency                   int
 	manyEvery, manyWindow, manyWarmup time.Duration
 	manyBaseline, onlyMany            bool
+	onlyLookback                      bool
+	lookbackRuns                      int
 	manyBefore                        string
 }
 
@@ -77,6 +79,8 @@ func parseFlags() options {
 	flag.BoolVar(&o.manyBaseline, "many-baseline", true, "measure the many-tables stage again with -no-setup-cache, the behaviour before kept setups")
 	flag.BoolVar(&o.onlyMany, "only-many", false, "run the many-tables stage alone")
 	flag.StringVar(&o.manyBefore, "many-before", "", "a syncd binary built before kept setups, measured in the many-tables stage too")
+	flag.BoolVar(&o.onlyLookback, "only-lookback", false, "run the lookback stage alone: quiet runs of the N-row table with lookback 0, default and 1h")
+	flag.IntVar(&o.lookbackRuns, "lookback-runs", 30, "rounds of the lookback stage (each times one quiet run of every setting)")
 	flag.Parse()
 	o.many = parseCounts(*many)
 	return o
@@ -123,6 +127,8 @@ type bench struct {
 	results    results
 	// cpu reads the target server's CPU time; nil when it cannot.
 	cpu func() time.Duration
+	// lookbackDoc is the lookback stage's report.
+	lookbackDoc string
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -140,6 +146,13 @@ func run(ctx context.Context, o options) (err error) {
 	var sb strings.Builder
 	b.results.writeTable(&sb)
 	fmt.Print(sb.String())
+	if o.onlyLookback {
+		fmt.Print(b.lookbackDoc)
+		if o.out != "" {
+			return writeDoc(o.out, b.document(ctx, b.lookbackDoc), beginLookbackMark, endLookbackMark)
+		}
+		return nil
+	}
 	if o.out != "" {
 		if o.onlyMany {
 			return writeDoc(o.out, b.document(ctx, sb.String()), beginManyMark, endManyMark)
@@ -151,6 +164,9 @@ func run(ctx context.Context, o options) (err error) {
 
 func (b *bench) measureAll(ctx context.Context) error {
 	b.results.manyEvery = b.o.manyEvery
+	if b.o.onlyLookback {
+		return b.onlyLookback(ctx)
+	}
 	if b.o.onlyMany {
 		return b.manyTables(ctx)
 	}

@@ -106,19 +106,55 @@ func TestLookbackCursorBack(t *testing.T) {
 			if rec, err := runOnce(t, w.p, w.tbl); err != nil || rec.Late != 0 || rec.Pages != 0 {
 				t.Fatalf("next run: %+v, %v; want nothing late, nothing written", rec, err)
 			}
+			w.checkSettled(t)
 		})
+	}
+}
+
+// checkSettled: the source's clock is long past the window (its rows are
+// of January 2026), so a comparison that found it equal settled it: a
+// kept setup's later runs do not compare it again, and a row set back
+// into it is left to reconcile, which finds it.
+func (w *softWorld) checkSettled(t *testing.T) {
+	ctx := context.Background()
+	job, err := Open(ctx, w.p, w.tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer job.Close()
+	for i, want := range []int64{0, 0} {
+		if i == 1 {
+			synctest.Exec(t, w.src, "UPDATE "+w.tbl.Source.Table+" SET name = 'into a settled window', updated_at = '2026-01-01 00:00:03' WHERE a = 1 AND b = 'a'")
+		}
+		if rec, err := job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: zerolog.Nop()}); err != nil || rec.Late != want {
+			t.Fatalf("run %d of a kept setup: %+v, %v", i+1, rec, err)
+		}
+	}
+	rep, err := Reconcile(ctx, w.p, w.tbl, datasync.ReconcileOptions{})
+	if err != nil || rep.Repaired.Updated != 2 {
+		t.Fatalf("reconcile: %+v, %v; want the 2 rows set back (into the settled window, before the window) written again", rep, err)
 	}
 }
 
 // TestLookbackFolds: a scheduled run of a kept setup that finds nothing,
 // behind the cursor included, is folded into syncd_state; one whose
 // lookback finds a late row is not: it is claimed, writes the row and is
-// recorded with it.
+// recorded with it. The rows are stamped a moment ago, so that the window
+// is not settled yet (see settled).
 func TestLookbackFolds(t *testing.T) {
-	w := newSoftWorld(t, tables.DriverPostgres)
-	w.tbl.Lookback = 5 * time.Second
+	srcDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src, tgt := synctest.Open(t, "pgx", srcDSN), synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, src, `CREATE TABLE late (id int PRIMARY KEY, name text NOT NULL, updated_at timestamp(6) NOT NULL)`,
+		`INSERT INTO late SELECT i, 'row ' || i, clock_timestamp()::timestamp(6) - interval '2 seconds' FROM generate_series(1, 5) i`)
+	p := pools(t, tables.DriverPostgres, srcDSN, myDSN)
+	tbl := createdTable("late", "late", "id", "updated_at")
+	tbl.Settle, tbl.Lookback, tbl.BatchSize = time.Second, time.Minute, 100
 	ctx := context.Background()
-	job, err := Open(ctx, w.p, w.tbl)
+	if rec, err := runOnce(t, p, tbl); err != nil || rec.Inserted != 5 {
+		t.Fatalf("first run: %+v, %v", rec, err)
+	}
+	job, err := Open(ctx, p, tbl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,19 +166,17 @@ func TestLookbackFolds(t *testing.T) {
 		}
 		return rec
 	}
-	if rec, err := job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: zerolog.Nop()}); err != nil || rec.Inserted != 6 {
-		t.Fatalf("first run: %+v, %v", rec, err)
-	}
-	runs := func() int { return count(t, w.tgt, "SELECT COUNT(*) FROM syncd_runs") }
+	runs := func() int { return count(t, tgt, "SELECT COUNT(*) FROM syncd_runs") }
 	before := runs()
-	if rec := scheduled(); rec.ID != 0 || runs() != before || count(t, w.tgt, "SELECT empty_runs FROM syncd_state") != 1 {
+	if rec := scheduled(); rec.ID != 0 || runs() != before || count(t, tgt, "SELECT empty_runs FROM syncd_state") != 1 {
 		t.Fatalf("quiet run: %+v; want it folded (no run row, empty_runs 1)", rec)
 	}
-	synctest.Exec(t, w.tgt, "DELETE FROM sd WHERE a = 3 AND b = 'a'")
+	// A row committed now, stamped behind the cursor: a late commit.
+	synctest.Exec(t, src, "INSERT INTO late SELECT 6, 'late', MIN(updated_at) FROM late")
 	if rec := scheduled(); rec.ID == 0 || rec.Late != 1 || runs() != before+1 {
 		t.Fatalf("run with a late row: %+v; want it recorded with 1 late row", rec)
 	}
-	if rec := scheduled(); rec.ID != 0 || count(t, w.tgt, "SELECT empty_runs FROM syncd_state") != 2 {
+	if rec := scheduled(); rec.ID != 0 || count(t, tgt, "SELECT empty_runs FROM syncd_state") != 2 {
 		t.Fatalf("quiet run after the repair: %+v; want it folded", rec)
 	}
 }
