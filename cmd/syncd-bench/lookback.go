@@ -70,9 +70,9 @@ func (b *bench) lookbackStage(ctx context.Context) (string, error) {
 // lookbackTable is the benchmark's table as the stage declares it.
 func lookbackTable(batch int, lookback time.Duration) tables.Table {
 	return tables.Table{
-		Name:   "bench_items",
-		Source: tables.Source{Connection: "src", Table: "public.items", Key: []string{"id"}, Cursor: "updated_at", CursorClock: tables.ClockLocal},
-		Target: tables.Target{Connection: "dst", Table: "items", Evolve: tables.EvolveNone},
+		Name:      "bench_items",
+		Source:    tables.Source{Connection: "src", Table: "public.items", Key: []string{"id"}, Cursor: "updated_at", CursorClock: tables.ClockLocal},
+		Target:    tables.Target{Connection: "dst", Table: "items", Evolve: tables.EvolveNone},
 		BatchSize: batch, Settle: time.Second, Lookback: lookback, OnBadRows: tables.OnBadRowsReject, Deletes: tables.DeletesDelete,
 		Timeout: time.Hour, PageTimeout: 10 * time.Minute,
 	}
@@ -111,11 +111,15 @@ func lookbackReport(vs []*lookbackVariant, rows, runs int) string {
 	fmt.Fprintf(&sb, "Quiet runs of a synced %d-row table (PostgreSQL to MariaDB), %d rounds, the settings interleaved in each round, "+
 		"each a scheduled run of a kept setup timed in one process, as a worker runs it: peek, upper bound, first page (empty), "+
 		"lookback, fold into syncd_state (no process start, no setup):\n\n", rows, runs)
-	sb.WriteString("| setting | rows in the window | median | min | max | median / lookback 0 |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
-	base := vs[0].times.median()
+	sb.WriteString("The first round's run compares the window; the window is then settled (the source's clock is past it by lookback) " +
+		"and later runs skip it while the cursor stays: the first column is that comparison, the others the rounds after it.\n\n")
+	sb.WriteString("| setting | rows in the window | first run | median | min | max | median / lookback 0 |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	base := median(vs[0].times.times[1:])
 	for _, v := range vs {
+		first := v.times.times[0]
+		v.times.times = v.times.times[1:]
 		s := v.times.sorted()
-		fmt.Fprintf(&sb, "| %s | %d | %s | %s | %s | %.2f |\n", v.name, v.window, ms(v.times.median()), ms(s[0]), ms(s[len(s)-1]),
+		fmt.Fprintf(&sb, "| %s | %d | %s | %s | %s | %s | %.2f |\n", v.name, v.window, ms(first), ms(v.times.median()), ms(s[0]), ms(s[len(s)-1]),
 			float64(v.times.median())/float64(base))
 		log.Printf("%s: median %s (min %s, max %s), %d rows in the window", v.name, ms(v.times.median()), ms(s[0]), ms(s[len(s)-1]), v.window)
 	}
@@ -142,3 +146,5 @@ func (b *bench) onlyLookback(ctx context.Context) error {
 	b.lookbackDoc, err = b.lookbackStage(ctx)
 	return err
 }
+
+func median(ds []time.Duration) time.Duration { return measure{times: ds}.median() }
