@@ -91,11 +91,15 @@ func TestLookbackCursorBack(t *testing.T) {
 			// inside the 5s window, 2025 far before it.
 			synctest.Exec(t, w.src,
 				"UPDATE "+w.tbl.Source.Table+" SET name = 'set back', updated_at = '2026-01-01 00:00:02' WHERE a = 3 AND b = 'b'",
-				"UPDATE "+w.tbl.Source.Table+" SET name = 'far back', updated_at = '2025-01-01 00:00:00' WHERE a = 1 AND b = 'b'")
+				"UPDATE "+w.tbl.Source.Table+" SET name = 'far back', updated_at = '2025-01-01 00:00:00' WHERE a = 1 AND b = 'b'",
+				"UPDATE "+w.tbl.Source.Table+" SET is_deleted = 1, updated_at = '2026-01-01 00:00:01' WHERE a = 3 AND b = 'a'")
 			synctest.Exec(t, w.tgt, "DELETE FROM sd WHERE a = 2 AND b = 'b'")
 			rec, err := runOnce(t, w.p, w.tbl)
-			if err != nil || rec.Late != 2 || rec.Updated != 1 || rec.Inserted != 1 {
-				t.Fatalf("run: %+v, %v; want (3, b) updated and (2, b) inserted, 2 late rows", rec, err)
+			if err != nil || rec.Late != 3 || rec.Updated != 1 || rec.Inserted != 1 || rec.Deleted != 1 {
+				t.Fatalf("run: %+v, %v; want (3, b) updated, (2, b) inserted, (3, a) deleted: 3 late rows", rec, err)
+			}
+			if n := count(t, w.tgt, "SELECT COUNT(*) FROM sd WHERE a = 3 AND b = 'a'"); n != 0 {
+				t.Errorf("the row soft-deleted behind the cursor is still in the target")
 			}
 			if n := count(t, w.tgt, "SELECT COUNT(*) FROM sd WHERE name IN ('set back', 'two b')"); n != 2 {
 				t.Errorf("%d of the 2 late rows in the target", n)

@@ -145,28 +145,6 @@ func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasy
 	return t.WritePageDeleting(ctx, st, rows, nil, pos)
 }
 
-// WritePageDeleting implements datasync.PageDeleter: WritePage that also
-// deletes (or marks) the rows of gone in the page's transaction.
-func (t *Target) WritePageDeleting(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
-	rows = t.sortByKey(rows)
-	var ws datasync.WriteStats
-	var err error
-	for attempt := 0; ; attempt++ {
-		ws, err = t.writeOnce(ctx, st, rows, gone, pos)
-		if isDataError(err) {
-			// Rare: only now is the page written again row group by row
-			// group to find the rows at fault.
-			ws, err = t.writeIsolating(ctx, st, rows, gone, pos)
-		}
-		if err == nil || !retryable(err) || attempt >= t.retries {
-			return ws, err
-		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
-			return ws, err
-		}
-	}
-}
-
 func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
 	var ws datasync.WriteStats
 	tx, err := t.db.BeginTx(ctx, nil)
