@@ -35,16 +35,20 @@ type lookback struct {
 }
 
 // newLookback returns the lookback of a run from position pos, or nil
-// when there is none: lookback 0, no target to compare with, a cursor
-// that is not a time (an integer or rowversion cursor has no duration to
-// look back by), or a window already found settled.
+// when there is none: lookback 0, a cursor that is not a time (an integer
+// or rowversion cursor has no duration to look back by), or a window
+// already found settled.
 func newLookback(o Options, pos Position) (*lookback, error) {
 	t, ok := pos.Cursor.(time.Time)
-	if !ok || o.Table.Lookback <= 0 || o.Current == nil || settled(o, pos) {
+	if !ok || o.Table.Lookback <= 0 {
 		return nil, nil
 	}
+	// Without them the lookback could not run: an error, not a silent skip.
 	src, ok := o.Source.(*SQLSource)
-	if !ok {
+	if !ok || o.Current == nil {
+		return nil, fmt.Errorf("%s: lookback %v needs an SQL source and the target table read as one (no target table?)", o.Table.Name, o.Table.Lookback)
+	}
+	if settled(o, pos) {
 		return nil, nil
 	}
 	sc, ok1 := src.d.(Checksummer)

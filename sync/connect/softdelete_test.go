@@ -58,14 +58,43 @@ func newSoftWorld(t *testing.T, driver string) *softWorld {
 // a deleted and a live row of one cursor value; verify then finds the
 // tables equal and reconcile has nothing to do. A row that comes back is
 // written again, its mark cleared.
+//
+// check --connect has the source parse the page query with its
+// deleted_when first, so that a condition naming a column the source
+// lacks is an error before any run. (On SQL Server, one mode: the marks
+// are the target's, and each Babelfish database costs seconds.)
 func TestDeletedWhen(t *testing.T) {
 	for _, driver := range []string{tables.DriverPostgres, tables.DriverMySQL, tables.DriverSQLServer} {
 		for _, mode := range []string{tables.DeletesDelete, tables.DeletesMark} {
+			if driver == tables.DriverSQLServer && mode == tables.DeletesMark {
+				continue
+			}
 			t.Run(driver+"/"+mode, func(t *testing.T) {
 				t.Parallel()
 				w := newSoftWorld(t, driver)
+				w.checkCheck(t)
 				w.checkDeletedWhen(t, mode)
 			})
+		}
+	}
+}
+
+// checkCheck: Check refuses a deleted_when the source cannot run, and
+// takes the declared one.
+func (w *softWorld) checkCheck(t *testing.T) {
+	ctx := context.Background()
+	bad := w.tbl
+	bad.Source.DeletedWhen = "no_such_column = 1"
+	var found bool
+	for _, p := range Check(ctx, w.p, bad) {
+		found = found || (p.Error && strings.Contains(p.Message, "refuses the page query"))
+	}
+	if !found {
+		t.Fatalf("check of a deleted_when naming no column: %+v; want the page query refused", Check(ctx, w.p, bad))
+	}
+	for _, p := range Check(ctx, w.p, w.tbl) {
+		if p.Error && strings.Contains(p.Message, "page query") {
+			t.Errorf("check of a good deleted_when: %s", p.Message)
 		}
 	}
 }
@@ -136,31 +165,5 @@ func (w *softWorld) checkComesBack(t *testing.T, mode string) {
 	}
 	if n := count(t, w.tgt, q); n != 1 {
 		t.Errorf("the row back in the source: %d in the target (unmarked), want 1", n)
-	}
-}
-
-// TestCheckDeletedWhen: check --connect has the source parse the page
-// query with its deleted_when, so a condition naming a column the source
-// lacks is an error before any run.
-func TestCheckDeletedWhen(t *testing.T) {
-	for _, driver := range []string{tables.DriverPostgres, tables.DriverMySQL, tables.DriverSQLServer} {
-		t.Run(driver, func(t *testing.T) {
-			t.Parallel()
-			w := newSoftWorld(t, driver)
-			w.tbl.Source.DeletedWhen = "no_such_column = 1"
-			var found bool
-			for _, p := range Check(context.Background(), w.p, w.tbl) {
-				found = found || (p.Error && strings.Contains(p.Message, "refuses the page query"))
-			}
-			if !found {
-				t.Fatalf("check: %+v; want the page query refused", Check(context.Background(), w.p, w.tbl))
-			}
-			w.tbl.Source.DeletedWhen = "is_deleted = 1"
-			for _, p := range Check(context.Background(), w.p, w.tbl) {
-				if p.Error && strings.Contains(p.Message, "page query") {
-					t.Errorf("check of a good deleted_when: %s", p.Message)
-				}
-			}
-		})
 	}
 }
