@@ -8,7 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -213,15 +213,16 @@ func TestLookbackLeavesPendingRows(t *testing.T) {
 func checkLateRead(t *testing.T, db *sql.DB, n int64) {
 	t.Helper()
 	ctx := context.Background()
-	l, err := mysql.ReadLate(ctx, db, "late")
+	store := state.New(db)
+	l, err := store.ReadLate(ctx, "late")
 	if err != nil || l.Rows != n || l.Last == nil || time.Since(*l.Last) > time.Hour {
 		t.Errorf("ReadLate: %+v, %v; want %d late rows, the last just now", l, err, n)
 	}
-	sums, err := mysql.Summaries(ctx, db)
+	sums, err := store.Summaries(ctx)
 	if err != nil || sums["late"] == nil || sums["late"].Late.Rows != n {
 		t.Errorf("Summaries: %v; want %d late rows", err, n)
 	}
-	runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: "late", Limit: 1})
+	runs, err := store.ListRuns(ctx, state.RunFilter{Table: "late", Limit: 1})
 	if err != nil || len(runs) != 1 || runs[0].Late != n {
 		t.Errorf("ListRuns: %+v, %v; want the newest run with %d late rows", runs, err, n)
 	}

@@ -6,6 +6,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -95,6 +96,6 @@ func storedPosition(ctx context.Context, p *Pools, t tables.Table) (datasync.Pos
 	if err != nil {
 		return datasync.Position{}, false, err
 	}
-	st, synced, err := mysql.ReadState(ctx, db, t.Name)
+	st, synced, err := state.New(db).ReadState(ctx, t.Name)
 	return st.Position, synced, err
 }
