@@ -129,3 +129,37 @@ func deletedFlag(v any) (int64, error) {
 	}
 	return 0, fmt.Errorf("%s: unexpected %T", deletedAlias, v)
 }
+
+// scan reads one row of the source's columns.
+func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
+	return s.scanN(rows, len(s.cols))
+}
+
+// scanN scans the first n values of a row: the columns, and the deleted
+// flag when n is one more.
+func (s *SQLSource) scanN(rows *sql.Rows, n int) (Row, error) {
+	raw := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	for i, v := range raw {
+		if i == len(s.cols) {
+			f, err := deletedFlag(v)
+			if err != nil {
+				return nil, err
+			}
+			raw[i] = f
+			continue
+		}
+		c, err := s.conv[i](v)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", s.cols[i].Name, err)
+		}
+		raw[i] = c
+	}
+	return Row(raw), nil
+}
