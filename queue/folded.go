@@ -19,6 +19,9 @@ func folded(ctx context.Context, store *state.Store, st *TableStatus, now time.T
 		return
 	}
 	applyFolded(st, f, now)
+	if st.Late, err = store.ReadLate(ctx, st.Name); err != nil {
+		st.problem("late rows", err)
+	}
 }
 
 // applyFolded makes the newest folded run f the table's last run and last

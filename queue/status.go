@@ -58,6 +58,10 @@ type TableStatus struct {
 	Reconcile     string              `json:"reconcile,omitempty"`
 	NextReconcile *time.Time          `json:"next_reconcile,omitempty"`
 	LastReconcile *state.ReconcileRow `json:"last_reconcile"`
+	// Late counts the late rows every run so far found behind the cursor
+	// and wrote again (the lookback), and when the newest did: a
+	// cumulative figure kept in the table's state.
+	state.Late
 	// NextRun is when the table is next enqueued: the running scheduler's
 	// entry, or computed from the schedule when no scheduler runs.
 	NextRun *time.Time `json:"next_run"`

@@ -122,7 +122,7 @@ func storedFrom(st *TableStatus, sum *state.Summary, now time.Time) datasync.Sta
 		st.Cursor = sum.State.Position.String()
 	}
 	_, st.timeCursor = sum.State.Position.Cursor.(time.Time)
-	st.LastRun, st.RowsRejected = sum.LastRun, sum.Rejected
+	st.LastRun, st.RowsRejected, st.Late = sum.LastRun, sum.Rejected, sum.Late
 	if r := sum.LastRun; r != nil && r.Status == state.StatusFailed && r.Ended != nil {
 		st.lastError(r.Error, *r.Ended)
 	}

@@ -114,6 +114,10 @@ func peekRun(ctx context.Context, o Options, rec *RunRecord) (pre *prefetch, don
 			return pre, false, nil
 		}
 	}
+	if found, err := lookbackFinds(pctx, o, p.Position, hi); err != nil || found {
+		// Late rows to write (or a failure to say): claimed and recorded.
+		return nil, false, nil
+	}
 	rec.Ended = time.Now()
 	folded, err := pk.FoldEmpty(ctx, p, *rec)
 	if err != nil {

@@ -100,7 +100,7 @@ func (s *SQLSource) readKeys(ctx context.Context, keys [][]any) ([]Row, error) {
 		}
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
-	q := "SELECT " + s.selects + " FROM " + s.from + " WHERE (" + strings.Join(ors, " OR ") + ")" + s.whereSuffix(" AND ")
+	q := "SELECT " + s.selects + " FROM " + s.from + " WHERE (" + strings.Join(ors, " OR ") + ")" + s.liveSuffix(" AND ")
 	rows, err := s.db.QueryContext(ctx, q, p.vals...)
 	if err != nil {
 		return nil, fmt.Errorf("read rows of %s by key: %w", s.name(), err)

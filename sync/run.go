@@ -53,6 +53,10 @@ type Options struct {
 	// compare them again, and a scheduled run that finds nothing is
 	// folded into the table's state (see Peeker) instead of the run log.
 	Cached bool
+	// Current is the target table read as a source (keyed by the mapped
+	// key; with deletes: mark, marked rows left out), which the lookback
+	// compares the window behind the cursor with; nil: no lookback.
+	Current *SQLSource
 }
 
 // Run syncs one table once: it claims the table, reads every source row
@@ -126,6 +130,9 @@ func logRun(log zerolog.Logger, rec RunRecord, err error) {
 
 // run is the page loop of Run.
 func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.Logger, pre *prefetch) error {
+	if err := checkDeleter(o); err != nil {
+		return err
+	}
 	if !o.Cached {
 		note, err := checkSchema(ctx, o, st, log)
 		rec.Notes = note
@@ -145,6 +152,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 		rec.Notes = strings.TrimPrefix(rec.Notes+"; "+note, "; ")
 	}
 	if err := retryRejects(ctx, o, st, rec); err != nil {
+		return err
+	}
+	if err := lookBack(ctx, o, st, hi, rec, log); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -170,12 +180,9 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 }
 
 func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord, log zerolog.Logger) error {
-	out := make([]Row, len(p.rows))
-	for i, r := range p.rows {
-		out[i] = o.Mapping.Project(r)
-	}
+	live, gone := splitPage(p.rows, o.Mapping, len(o.Source.Columns()))
 	pctx, cancel := pageContext(ctx, o.Table)
-	ws, err := o.Target.WritePage(pctx, st, out, p.last)
+	ws, err := writeRows(pctx, o.Target, st, live, gone, p.last)
 	err = timedOut(ctx, pctx, err, o.Table)
 	cancel()
 	if err != nil {

@@ -41,7 +41,9 @@ type Source interface {
 
 	// ReadPage returns at most limit rows that come after pos in (cursor,
 	// key) order and whose cursor is at most hi, ordered by cursor then key.
-	// Fewer than limit rows means there are no more.
+	// Fewer than limit rows means there are no more. When the table
+	// declares source.deleted_when, each row holds one more value after
+	// its Columns: int64 1 when the row is deleted in the source, else 0.
 	ReadPage(ctx context.Context, pos Position, hi any, limit int) ([]Row, error)
 
 	// Close releases the source's connections.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/syncd/syncd/tables"
@@ -41,6 +42,9 @@ type SQLSource struct {
 	// shape is what the probe saw of every column of the source, for
 	// ColumnsChanged.
 	shape string
+	// settled holds, for the target read as a source, the position whose
+	// lookback window was last found settled (see lookback.go).
+	settled atomic.Pointer[string]
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's
@@ -247,7 +251,7 @@ func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit in
 	}
 	page := make([]Row, 0, limit)
 	for rows.Next() {
-		r, err := s.scan(rows)
+		r, err := s.scanFlagged(rows)
 		if err != nil {
 			return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
 		}
@@ -279,7 +283,7 @@ func (s *SQLSource) pageQuery(pos Position, hi any, limit int) (string, []any, e
 		order = append(order, k.quoted)
 	}
 	lim := p.add(int64(limit))
-	return s.d.SelectPage(s.selects, s.from, where, strings.Join(order, ", "), lim), p.vals, nil
+	return s.d.SelectPage(s.selects+s.deletedSelect(), s.from, where, strings.Join(order, ", "), lim), p.vals, nil
 }
 
 // CheckPageQuery has the source parse and plan the page query of an
@@ -296,7 +300,7 @@ func (s *SQLSource) CheckPageQuery(ctx context.Context) error {
 	for _, k := range s.keys {
 		order = append(order, k.quoted)
 	}
-	q := s.d.SelectPage(s.selects, s.from, where+" AND 1=0", strings.Join(order, ", "), p.add(int64(1)))
+	q := s.d.SelectPage(s.selects+s.deletedSelect(), s.from, where+" AND 1=0", strings.Join(order, ", "), p.add(int64(1)))
 	rows, err := s.db.QueryContext(ctx, q, p.vals...)
 	if err != nil {
 		return fmt.Errorf("the source refuses the page query of %s: %w", s.name(), err)
@@ -350,25 +354,6 @@ func (s *SQLSource) whereSuffix(prefix string) string {
 		return ""
 	}
 	return prefix + "(" + s.table.Source.Where + ")"
-}
-
-func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
-	raw := make([]any, len(s.cols))
-	ptrs := make([]any, len(s.cols))
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	for i, v := range raw {
-		c, err := s.conv[i](v)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", s.cols[i].Name, err)
-		}
-		raw[i] = c
-	}
-	return Row(raw), nil
 }
 
 // Dialect returns the dialect the source reads with.

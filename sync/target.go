@@ -41,11 +41,14 @@ type WriteStats struct {
 	// Rejected counts rows the target refused and kept aside with their
 	// error (on_bad_rows: reject) instead of writing them.
 	Rejected int64
+	// Deleted counts target rows deleted, or marked deleted, because the
+	// source marks them deleted (source.deleted_when).
+	Deleted int64
 }
 
 // Add sums two counts.
 func (s WriteStats) Add(o WriteStats) WriteStats {
-	return WriteStats{s.Inserted + o.Inserted, s.Updated + o.Updated, s.Unchanged + o.Unchanged, s.Rejected + o.Rejected}
+	return WriteStats{s.Inserted + o.Inserted, s.Updated + o.Updated, s.Unchanged + o.Unchanged, s.Rejected + o.Rejected, s.Deleted + o.Deleted}
 }
 
 // RunRecord is one line of the run log.
@@ -66,6 +69,10 @@ type RunRecord struct {
 	Notes string
 	// Paused is true when the run stopped because the table was paused.
 	Paused bool
+	// Late counts rows the lookback found behind the stored cursor,
+	// missing from the target or different, and wrote again (or deleted):
+	// commits later than settle.
+	Late int64
 }
 
 // Target writes the rows of one declared table and keeps its state.

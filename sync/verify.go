@@ -94,31 +94,9 @@ func diffTables(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOpt
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.name(), err)
 	}
-	s := &verifySide{s: src, c: sc, values: values}
-	t := &verifySide{s: tgt, c: tc, values: values}
-	tidx := ColumnIndex(tgt.Columns())
-	for i, name := range m.Columns {
-		col := src.cols[m.From[i]]
-		f := sc.Family(col.Column)
-		if f == FamilyOther {
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s (%s)", name, col.DatabaseType))
-			continue
-		}
-		j, ok := tidx.Find(name)
-		if !ok {
-			return nil, fmt.Errorf("%s: target column %s not found", tgt.name(), name)
-		}
-		s.cols, s.fams = append(s.cols, col), append(s.fams, f)
-		t.cols, t.fams = append(t.cols, tgt.cols[j]), append(t.fams, f)
-	}
-	for i, k := range src.keys {
-		j, ok := tidx.Find(m.Key[i])
-		if !ok {
-			return nil, fmt.Errorf("%s: target key column %s not found", tgt.name(), m.Key[i])
-		}
-		f := sc.Family(k.Column)
-		s.keys, s.keyFams = append(s.keys, k), append(s.keyFams, f)
-		t.keys, t.keyFams = append(t.keys, tgt.cols[j]), append(t.keyFams, f)
+	s, t, err := pairSides(src, tgt, sc, tc, m, values, &rep)
+	if err != nil {
+		return nil, err
 	}
 	rep.Columns = len(s.cols)
 	v := &verifier{src: s, tgt: t, rep: &rep, maxKeys: o.MaxKeys, pos: &o.Position, page: tables.Table{PageTimeout: o.PageTimeout},
@@ -152,4 +130,37 @@ func diffTables(ctx context.Context, src, tgt *SQLSource, m Mapping, o VerifyOpt
 func equal(r VerifyReport, synced bool) bool {
 	return synced && r.Missing == 0 && r.Extra == 0 && r.Different == 0 && r.Duplicate == 0 &&
 		r.TargetRows+r.PendingNew == r.SourceRows
+}
+
+// pairSides builds the two sides of a comparison: the mapped columns
+// that have a canonical text on both sides (the others are listed in
+// rep.Skipped) and the keys, families taken from the source's dialect.
+func pairSides(src, tgt *SQLSource, sc, tc Checksummer, m Mapping, values bool, rep *VerifyReport) (s, t *verifySide, err error) {
+	s = &verifySide{s: src, c: sc, values: values}
+	t = &verifySide{s: tgt, c: tc, values: values}
+	tidx := ColumnIndex(tgt.Columns())
+	for i, name := range m.Columns {
+		col := src.cols[m.From[i]]
+		f := sc.Family(col.Column)
+		if f == FamilyOther {
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("%s (%s)", name, col.DatabaseType))
+			continue
+		}
+		j, ok := tidx.Find(name)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: target column %s not found", tgt.name(), name)
+		}
+		s.cols, s.fams = append(s.cols, col), append(s.fams, f)
+		t.cols, t.fams = append(t.cols, tgt.cols[j]), append(t.fams, f)
+	}
+	for i, k := range src.keys {
+		j, ok := tidx.Find(m.Key[i])
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: target key column %s not found", tgt.name(), m.Key[i])
+		}
+		f := sc.Family(k.Column)
+		s.keys, s.keyFams = append(s.keys, k), append(s.keyFams, f)
+		t.keys, t.keyFams = append(t.keys, tgt.cols[j]), append(t.keyFams, f)
+	}
+	return s, t, nil
 }

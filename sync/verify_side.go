@@ -101,7 +101,7 @@ func (v *verifySide) bind(c column, x any) (any, error) { return v.s.d.Bind(c.Co
 // be nil).
 func (v *verifySide) rangeWhere(p *params, lo, hi []any) (string, error) {
 	conds := []string{}
-	if w := v.s.whereSuffix(""); w != "" {
+	if w := v.s.liveSuffix(""); w != "" {
 		conds = append(conds, w)
 	}
 	if lo != nil {

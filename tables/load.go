@@ -326,4 +326,7 @@ func (t *Table) applyDefaults(set map[string]bool, cfg *Config) {
 	t.Source.CursorClock = cmp.Or(t.Source.CursorClock, ClockLocal)
 	t.Target.Evolve = cmp.Or(t.Target.Evolve, EvolveNone)
 	t.Deletes = cmp.Or(t.Deletes, DeletesDelete)
+	if !set["lookback"] {
+		t.Lookback = LookbackSettles * t.Settle
+	}
 }

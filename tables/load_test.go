@@ -132,6 +132,11 @@ func TestLoadTables(t *testing.T) {
 	if stock.run() != cfg.Defaults || stock.Reconcile != "" || stock.Source.CursorClock != ClockLocal || stock.File != filepath.Join(cfg.TablesDir, "stock.yml") {
 		t.Errorf("stock = %+v, want every setting from defaults", stock)
 	}
+	if sup := tables[2]; sup.Lookback != 15*time.Second || stock.Lookback != 30*time.Second || lines.Lookback != 0 ||
+		sup.Source.DeletedWhen != "FDELETED = 1" {
+		t.Errorf("lookback = %v, %v, %v; deleted_when %q: want 3 times settle when left out (5s, 10s), 0s kept; the condition as written",
+			sup.Lookback, stock.Lookback, lines.Lookback, sup.Source.DeletedWhen)
+	}
 	if !slices.Equal(stock.Source.Key, []string{"FID"}) {
 		t.Errorf("stock key = %q, want a single key read as a list", stock.Source.Key)
 	}
@@ -150,7 +155,7 @@ func TestLoadTableProblems(t *testing.T) {
 		"wrong_type.yaml":             {ErrBadValue, `batch_size: invalid value "lots" (allowed: a whole number)`},
 		"bare_number_duration.yaml":   {ErrBadValue, "settle: invalid value 5 (allowed: a duration like 30s, 5m or 1h30m)"},
 		"bad_duration.yaml":           {ErrBadValue, `timeout: invalid value "soon" (allowed: a duration`},
-		"wrong_shape.yaml":            {ErrBadValue, `source: invalid value "dbo.T" (allowed: a mapping with keys connection, cursor, cursor_clock, key, query, table, where)`},
+		"wrong_shape.yaml":            {ErrBadValue, `source: invalid value "dbo.T" (allowed: a mapping with keys connection, cursor, cursor_clock, deleted_when, key, query, table, where)`},
 		"malformed.yaml":              {ErrSyntax, "malformed YAML: line 3: "},
 		"two_documents.yaml":          {ErrSyntax, "malformed YAML: line 3: a second YAML document (allowed: one per file)"},
 		"top_level_list.yaml":         {ErrSyntax, "malformed YAML: line 1: the file must be a mapping of key: value"},
@@ -188,6 +193,9 @@ func TestLoadTableProblems(t *testing.T) {
 		"deleted_column_mapped.yaml":  {ErrBadValue, `target.deleted_column: invalid value "note": a mapped column (allowed: a target column that no source column feeds)`},
 		"bad_reconcile.yaml":          {ErrBadValue, `reconcile: invalid value "0 25 * * *": end of range (25) above maximum (23): 25 (allowed: "@every D"`},
 		"reconcile_every_short.yaml":  {ErrBadValue, `reconcile: invalid value "@every 100ms": interval 100ms is under 1s (allowed: "@every D"`},
+		"deleted_when_keep.yaml":      {ErrBadValue, `source.deleted_when: invalid value: deletes is "keep", which writes soft-deleted rows as ordinary rows (allowed: deletes: delete or mark, or no deleted_when)`},
+		"deleted_when_two.yaml":       {ErrBadValue, `source.deleted_when: invalid value "IS_DELETED = 1; DELETE FROM T": a ';' (allowed: one SQL condition, like is_deleted = 1)`},
+		"negative_lookback.yaml":      {ErrOutOfRange, "lookback: out of range: -10s (allowed: 0s to turn it off, or more; left out: 3 times settle)"},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 	}
 	cfg := loadTestConfig(t)

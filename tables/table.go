@@ -36,6 +36,11 @@ type Table struct {
 	Reconcile string `koanf:"reconcile"`
 	// Runs says how long the run log keeps the table's runs.
 	Runs Runs `koanf:"runs"`
+	// Lookback is how far behind the stored cursor each run compares the
+	// source with the target and writes again the rows that differ (late
+	// commits); 0 turns it off. Only time cursors have one. Left out, it
+	// is LookbackSettles times Settle.
+	Lookback time.Duration `koanf:"lookback"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.
@@ -54,6 +59,11 @@ type Source struct {
 	// clock the upper bound of a run is read from: "local" (the source
 	// server's own wall clock, the default) or "utc".
 	CursorClock string `koanf:"cursor_clock"`
+	// DeletedWhen is an SQL condition on the source's columns (trusted
+	// SQL, like Where) that marks a row deleted in the source (a soft
+	// delete): a run deletes such a row from the target, or marks it
+	// (deletes: mark), instead of writing it.
+	DeletedWhen string `koanf:"deleted_when"`
 }
 
 // Target says where the rows go. Columns maps a target column to the source
@@ -125,7 +135,10 @@ const (
 	// takes on a busy server, and far below Timeout.
 	DefaultPageTimeout = 10 * time.Minute
 	DefaultRunsKeep    = 30 * 24 * time.Hour
-	MinRunsKeep        = time.Hour
+	// LookbackSettles is the default lookback in multiples of settle: a
+	// commit late by up to three times settle is repaired by the next run.
+	LookbackSettles = 3
+	MinRunsKeep     = time.Hour
 )
 
 // IsQuery reports whether the source is a SELECT used as a derived table

@@ -44,6 +44,8 @@ type options struct {
 	manyConcurrency                   int
 	manyEvery, manyWindow, manyWarmup time.Duration
 	manyBaseline, onlyMany            bool
+	onlyLookback                      bool
+	lookbackRuns                      int
 	manyBefore                        string
 	// The reconcile stage: table sizes, and -only-reconcile; naiveKeys
 	// makes the process the stage's naive baseline (a child of its own).
@@ -84,6 +86,8 @@ func parseFlags() options {
 	reconcile := flag.String("reconcile", "1000000,250000", "table sizes of the reconcile stage, comma-separated (empty: skip it)")
 	flag.BoolVar(&o.onlyReconcile, "only-reconcile", false, "run the reconcile stage alone")
 	flag.BoolVar(&o.naiveKeys, "naive-keys", false, "(internal) be the reconcile stage's naive key comparison on -pg and -mysql")
+	flag.BoolVar(&o.onlyLookback, "only-lookback", false, "run the lookback stage alone: quiet runs of the N-row table with lookback 0, default and 1h")
+	flag.IntVar(&o.lookbackRuns, "lookback-runs", 30, "rounds of the lookback stage (each times one quiet run of every setting)")
 	flag.Parse()
 	o.many = parseCounts(*many)
 	o.reconcileSizes = parseCounts(*reconcile)
@@ -137,6 +141,8 @@ type bench struct {
 	results    results
 	// cpu reads the target server's CPU time; nil when it cannot.
 	cpu func() time.Duration
+	// lookbackDoc is the lookback stage's report.
+	lookbackDoc string
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -155,6 +161,13 @@ func run(ctx context.Context, o options) (err error) {
 	b.results.writeTable(&sb)
 	b.results.writeReconcile(&sb)
 	fmt.Print(sb.String())
+	if o.onlyLookback {
+		fmt.Print(b.lookbackDoc)
+		if o.out != "" {
+			return writeDoc(o.out, b.document(ctx, b.lookbackDoc), beginLookbackMark, endLookbackMark)
+		}
+		return nil
+	}
 	if o.out != "" {
 		if o.onlyReconcile {
 			return writeDoc(o.out, b.document(ctx, sb.String()), beginReconcileMark, endReconcileMark)
@@ -170,6 +183,8 @@ func run(ctx context.Context, o options) (err error) {
 func (b *bench) measureAll(ctx context.Context) error {
 	b.results.manyEvery = b.o.manyEvery
 	switch {
+	case b.o.onlyLookback:
+		return b.onlyLookback(ctx)
 	case b.o.onlyMany:
 		return b.manyTables(ctx)
 	case b.o.onlyReconcile:

@@ -32,6 +32,7 @@ type metrics struct {
 	read     *prometheus.CounterVec
 	written  *prometheus.CounterVec
 	rejected *prometheus.CounterVec
+	late     *prometheus.CounterVec
 	tasks    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 }
@@ -49,6 +50,10 @@ func newMetrics() *metrics {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syncd_rows_rejected_total", Help: "Rows the target refused and syncd quarantined, by table.",
 		}, perTable),
+		late: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syncd_late_rows_total",
+			Help: "Rows the lookback found behind the cursor (committed later than settle, or set back) and wrote again, by table.",
+		}, perTable),
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syncd_tasks_total",
 			Help: "Sync tasks ended, by table and result (ok, failed, paused, superseded, cancelled).",
@@ -59,7 +64,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600},
 		}, perTable),
 	}
-	m.reg.MustRegister(m.read, m.written, m.rejected, m.tasks, m.duration,
+	m.reg.MustRegister(m.read, m.written, m.rejected, m.late, m.tasks, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
@@ -75,6 +80,7 @@ func (m *metrics) Page(table string, read, written, rejected int64) {
 // Done implements queue.Observer.
 func (m *metrics) Done(table, result string, rec datasync.RunRecord) {
 	m.tasks.WithLabelValues(table, result).Inc()
+	m.late.WithLabelValues(table).Add(float64(rec.Late))
 	if !rec.Started.IsZero() && !rec.Ended.IsZero() {
 		m.duration.WithLabelValues(table).Observe(rec.Ended.Sub(rec.Started).Seconds())
 	}
@@ -87,6 +93,7 @@ func (m *metrics) declare(ts []tables.Table) {
 		m.read.WithLabelValues(t.Name)
 		m.written.WithLabelValues(t.Name)
 		m.rejected.WithLabelValues(t.Name)
+		m.late.WithLabelValues(t.Name)
 	}
 }
 

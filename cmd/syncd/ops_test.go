@@ -193,6 +193,7 @@ func TestAPIMetricsAndCLI(t *testing.T) {
 		`syncd_run_duration_seconds{table=items}`:  1,
 		`syncd_paused{table=items}`:                0,
 		`syncd_rows_rejected_total{table=items}`:   0,
+		`syncd_late_rows_total{table=items}`:       0,
 	} {
 		if got := after[key] - before[key]; got != want {
 			t.Errorf("%s moved by %v, want %v", key, got, want)

@@ -33,7 +33,8 @@ named, broken declaration files included): whether it is paused, the stored
 cursor, the lag (the time since the upper bound of the last successful run:
 how far behind its source the table is known to be), the row age (the
 source's clock minus a time cursor; a paused table's source is not read),
-the last run and the age of the last successful one, rows rejected, the
+the last run and the age of the last successful one, rows rejected, late
+rows (written again by the lookback, since the table's first run), the
 next scheduled run, whether a task of the table is queued or running now
 with its progress, and its last error. --json prints the same as /api/tables.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -114,12 +115,12 @@ func printJSON(w io.Writer, v any) error {
 // one line each.
 func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tROW AGE\tLAST RUN\tLAST OK\tREJECTED\tNEXT RUN\tLAST RECONCILE")
+	fmt.Fprintln(tw, "TABLE\tSTATE\tTASK\tCURSOR\tLAG\tROW AGE\tLAST RUN\tLAST OK\tREJECTED\tLATE\tNEXT RUN\tLAST RECONCILE")
 	var problems []string
 	for _, s := range sts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
-			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected, nextText(s.NextRun, now),
-			reconcileText(s.LastReconcile, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, stateText(s), taskText(s), orDash(s.Cursor),
+			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected,
+			lateText(s.Late, now), nextText(s.NextRun, now), reconcileText(s.LastReconcile, now))
 		for _, p := range s.Problems {
 			problems = append(problems, s.Name+": "+p)
 		}
@@ -277,14 +278,14 @@ func orEmpty[T any](s []T) []T {
 func printRuns(w io.Writer, runs []state.RunRow) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tCURSOR AFTER")
+	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDELETED\tLATE\tDURATION\tCURSOR AFTER")
 	for _, r := range runs {
 		dur := "-"
 		if r.Ended != nil {
 			dur = r.Ended.Sub(r.Started).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
-			r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, dur, orDash(r.CursorAfter))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Started.Format(time.DateTime), r.Trigger, r.Status,
+			r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Deleted, r.Late, dur, orDash(r.CursorAfter))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

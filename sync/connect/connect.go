@@ -118,6 +118,9 @@ type Job struct {
 	Mapping datasync.Mapping
 	// Created is true when Open created the target table (target.create).
 	Created bool
+	// Current is the target table read as a source, for the lookback;
+	// nil when the table has none (lookback: 0) or no target table yet.
+	Current *datasync.SQLSource
 }
 
 // Open prepares a run of t: it opens (or reuses) both connections, learns
@@ -144,32 +147,39 @@ func open(ctx context.Context, p *Pools, t tables.Table, schemaReady bool) (*Job
 	if err != nil {
 		return nil, err
 	}
-	if err := targetKeys(ctx, p, t, m); err != nil {
+	exists, err := targetKeys(ctx, p, t, m)
+	if err != nil {
 		return nil, err
 	}
 	tgt, err := openTarget(ctx, p, t, m, schemaReady)
 	if err != nil {
 		return nil, err
 	}
-	return &Job{Table: t, Source: src, Target: tgt, Mapping: m, Created: created}, nil
+	job := &Job{Table: t, Source: src, Target: tgt, Mapping: m, Created: created}
+	if exists && t.Lookback > 0 {
+		if job.Current, err = targetAsSource(ctx, p, t, m, unmarked(t)); err != nil {
+			return nil, err
+		}
+	}
+	return job, nil
 }
 
 // targetKeys refuses a target table whose primary key is not the mapped
 // key, or that has another UNIQUE key: the rules check --connect applies.
 // A missing table is left to the write, which names it.
-func targetKeys(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) error {
+func targetKeys(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (exists bool, err error) {
 	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
-		return err
+		return false, err
 	}
 	info, err := mysql.Describe(ctx, db, id)
 	if err != nil {
-		return fmt.Errorf("%s: describe target %s: %w", t.Name, t.Target.Table, err)
+		return false, fmt.Errorf("%s: describe target %s: %w", t.Name, t.Target.Table, err)
 	}
 	if len(info.Columns) == 0 {
-		return nil
+		return false, nil
 	}
-	return datasync.CheckTargetKeys(t, m, info)
+	return true, datasync.CheckTargetKeys(t, m, info)
 }
 
 // OpenSource opens the source of t.
@@ -201,7 +211,11 @@ func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappin
 	if err != nil {
 		return nil, err
 	}
-	return mysqltarget.NewTarget(ctx, db, mysqltarget.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
+	o := mysqltarget.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady}
+	if t.Deletes == tables.DeletesMark {
+		o.DeletedColumn = t.Target.DeletedColumn
+	}
+	return mysqltarget.NewTarget(ctx, db, o)
 }
 
 // Store returns the state store of t's target connection, its state
@@ -289,7 +303,7 @@ func RecordFailure(ctx context.Context, p *Pools, t tables.Table, trigger string
 
 // Run runs t once with everything opened from p.
 func (j *Job) Run(ctx context.Context, o datasync.Options) (datasync.RunRecord, error) {
-	o.Table, o.Source, o.Target, o.Mapping = j.Table, j.Source, j.Target, j.Mapping
+	o.Table, o.Source, o.Target, o.Mapping, o.Current = j.Table, j.Source, j.Target, j.Mapping, j.Current
 	return datasync.Run(ctx, o)
 }
 

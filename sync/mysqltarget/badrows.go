@@ -55,8 +55,8 @@ type rejected struct {
 // refused row stands alone, writes every other row, and then either keeps
 // the refused rows as rejects (sync/state) and moves the position (reject), or
 // rolls everything back and fails naming them (fail). The cursor never
-// passes a row that is neither in the table nor among the rejects.
-func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
+// passes a row that is neither in the table nor in the rejects.
+func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
 		return datasync.WriteStats{}, err
@@ -72,7 +72,7 @@ func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []d
 	if err := t.keepRejects(ctx, tx, st, bad); err != nil {
 		return ws, err
 	}
-	if err := t.store.MoveState(ctx, tx, st.Table, st.Version, pos); err != nil {
+	if err := t.endPage(ctx, tx, st, rows, gone, pos, &ws); err != nil {
 		return ws, err
 	}
 	return ws, tx.Commit()

@@ -46,6 +46,10 @@ type TargetOptions struct {
 	// SchemaReady says the state tables were already created or upgraded
 	// by this process (state.Store.Ensure), so NewTarget does not check again.
 	SchemaReady bool
+	// DeletedColumn is the column deletes: mark sets (empty otherwise):
+	// rows the source deletes are marked instead of deleted, and every
+	// row a page writes has its mark cleared (it is back in the source).
+	DeletedColumn string
 }
 
 // Target writes one table in MySQL or MariaDB and keeps syncd's state
@@ -63,6 +67,7 @@ type Target struct {
 	maxPacket int
 	retries   int
 	onBadRows string
+	markCol   string // quoted DeletedColumn, or empty
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
@@ -84,6 +89,9 @@ func NewTarget(ctx context.Context, db *sql.DB, o TargetOptions) (*Target, error
 		t.retries = 5
 	}
 	t.noStage.Store(o.NoStage)
+	if o.DeletedColumn != "" {
+		t.markCol = quoteColumn(o.DeletedColumn)
+	}
 	if err := t.layout(o); err != nil {
 		return nil, err
 	}
@@ -135,34 +143,18 @@ func (t *Target) Claim(ctx context.Context, table string) (datasync.State, error
 // same order in every writer, so that two writers of overlapping keys wait
 // on each other rather than deadlock.
 func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
-	rows = t.sortByKey(rows)
-	var ws datasync.WriteStats
-	var err error
-	for attempt := 0; ; attempt++ {
-		ws, err = t.writeOnce(ctx, st, rows, pos)
-		if isDataError(err) {
-			// Rare: only now is the page written again row group by row
-			// group to find the rows at fault.
-			ws, err = t.writeIsolating(ctx, st, rows, pos)
-		}
-		if err == nil || !retryable(err) || attempt >= t.retries {
-			return ws, err
-		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
-			return ws, err
-		}
-	}
+	return t.WritePageDeleting(ctx, st, rows, nil, pos)
 }
 
-func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
+func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
 	var ws datasync.WriteStats
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
 		return ws, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	staged := false
-	if !t.noStage.Load() {
+	staged := len(rows) == 0
+	if !staged && !t.noStage.Load() {
 		if ws, staged, err = t.writeStaged(ctx, tx, rows); err != nil {
 			return ws, err
 		}
@@ -172,7 +164,7 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 			return ws, err
 		}
 	}
-	if err := t.store.MoveState(ctx, tx, st.Table, st.Version, pos); err != nil {
+	if err := t.endPage(ctx, tx, st, rows, gone, pos, &ws); err != nil {
 		return ws, err
 	}
 	return ws, tx.Commit()

@@ -62,12 +62,12 @@ func (s *Store) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 	}
 	notes := sql.NullString{String: r.Notes, Valid: r.Notes != ""}
 	_, err = s.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, rows_read = ?, rows_inserted = ?, rows_updated = ?, "+
-		"rows_unchanged = ?, rows_rejected = ?, pages = ?, cursor_after = ?, error = ?, notes = ? WHERE id = ?",
-		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Pages, after, errText, notes, r.ID)
+		"rows_unchanged = ?, rows_rejected = ?, rows_deleted = ?, rows_late = ?, pages = ?, cursor_after = ?, error = ?, notes = ? WHERE id = ?",
+		status, r.Ended.UTC(), r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected, r.Deleted, r.Late, r.Pages, after, errText, notes, r.ID)
 	if err != nil {
 		return fmt.Errorf("update syncd_runs: %w", err)
 	}
-	return nil
+	return s.recordLate(ctx, r)
 }
 
 // RecordFailure writes a failed run that never started: the error that
@@ -114,6 +114,8 @@ type RunRow struct {
 	Updated      int64      `json:"rows_updated"`
 	Unchanged    int64      `json:"rows_unchanged"`
 	Rejected     int64      `json:"rows_rejected"`
+	Deleted      int64      `json:"rows_deleted"`
+	Late         int64      `json:"rows_late"`
 	Pages        int        `json:"pages"`
 	CursorBefore string     `json:"cursor_before,omitempty"`
 	CursorAfter  string     `json:"cursor_after,omitempty"`
@@ -135,8 +137,7 @@ type RunFilter struct {
 // ListRuns returns the runs of f.Table that f selects, newest first; none
 // when the state tables do not exist yet.
 func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunRow, error) {
-	q := "SELECT id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
-		"rows_unchanged, rows_rejected, pages, cursor_before, cursor_after, error FROM syncd_runs WHERE table_name = ? AND id > ?"
+	q := "SELECT " + runColumns + " FROM syncd_runs WHERE table_name = ? AND id > ?"
 	args := []any{f.Table, f.AfterID}
 	if f.Failed {
 		q += " AND status = ?"
@@ -172,7 +173,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunRow, error) {
 
 // runColumns are the columns scanRun reads, in its order.
 const runColumns = "id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
-	"rows_unchanged, rows_rejected, pages, cursor_before, cursor_after, error"
+	"rows_unchanged, rows_rejected, rows_deleted, rows_late, pages, cursor_before, cursor_after, error"
 
 // scanRun reads one row of runColumns.
 func scanRun(rows *sql.Rows) (RunRow, error) {
@@ -180,7 +181,7 @@ func scanRun(rows *sql.Rows) (RunRow, error) {
 	var ended sql.NullTime
 	var before, after, errText sql.NullString
 	if err := rows.Scan(&r.ID, &r.Table, &r.Trigger, &r.Status, &r.Started, &ended, &r.Read, &r.Inserted, &r.Updated,
-		&r.Unchanged, &r.Rejected, &r.Pages, &before, &after, &errText); err != nil {
+		&r.Unchanged, &r.Rejected, &r.Deleted, &r.Late, &r.Pages, &before, &after, &errText); err != nil {
 		return r, err
 	}
 	if ended.Valid {

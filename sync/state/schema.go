@@ -85,6 +85,8 @@ var migrations = [][]string{
 	6: {
 		`ALTER TABLE syncd_runs ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0 COMMENT 'rows deleted or marked by a reconcile'`,
 	},
+	// 7: late rows repaired by the lookback (late.go).
+	7: lateSchema,
 }
 
 // Store reads and writes syncd's state tables in one target database.

@@ -21,6 +21,7 @@ type Summary struct {
 	LastSuccessStarted *time.Time
 	Rejected           int64
 	Folded             Folded
+	Late               Late
 }
 
 // Summaries returns the Summary of every table the state tables know,
@@ -52,7 +53,7 @@ func (s *Store) Summaries(ctx context.Context) (map[string]*Summary, error) {
 // run and newest successful run (ORDER BY ... LIMIT 1 reads one index
 // entry; a correlated MAX would read them all).
 func summaryStates(ctx context.Context, db *sql.DB, out map[string]*Summary) (newest, newestOK map[int64]string, err error) {
-	rows, err := db.QueryContext(ctx, "SELECT s.table_name, s.version, s.cursor_value, s.last_key, s.paused, s.empty_runs, s.last_empty_started, s.last_empty_ended, "+
+	rows, err := db.QueryContext(ctx, "SELECT s.table_name, s.version, s.cursor_value, s.last_key, s.paused, s.empty_runs, s.last_empty_started, s.last_empty_ended, s.late_rows, s.last_late_at, "+
 		"(SELECT id FROM syncd_runs r WHERE r.table_name = s.table_name ORDER BY id DESC LIMIT 1), "+
 		"(SELECT id FROM syncd_runs r WHERE r.table_name = s.table_name AND r.status = ? ORDER BY id DESC LIMIT 1) FROM syncd_state s", StatusOK)
 	if err != nil {
@@ -63,10 +64,14 @@ func summaryStates(ctx context.Context, db *sql.DB, out map[string]*Summary) (ne
 	for rows.Next() {
 		s := &Summary{}
 		var cur, key sql.NullString
-		var started, ended sql.NullTime
+		var started, ended, lateAt sql.NullTime
 		var last, lastOK sql.NullInt64
-		if err := rows.Scan(&s.State.Table, &s.State.Version, &cur, &key, &s.State.Paused, &s.Folded.Count, &started, &ended, &last, &lastOK); err != nil {
+		if err := rows.Scan(&s.State.Table, &s.State.Version, &cur, &key, &s.State.Paused, &s.Folded.Count, &started, &ended,
+			&s.Late.Rows, &lateAt, &last, &lastOK); err != nil {
 			return nil, nil, err
+		}
+		if lateAt.Valid {
+			s.Late.Last = &lateAt.Time
 		}
 		if s.State.Position, err = datasync.DecodePosition(nullable(cur), nullable(key)); err != nil {
 			return nil, nil, fmt.Errorf("stored position of %s: %w", s.State.Table, err)
