@@ -32,6 +32,8 @@ type Table struct {
 	Deletes string `koanf:"deletes"`
 	// Runs says how long the run log keeps the table's runs.
 	Runs Runs `koanf:"runs"`
+	// Snapshot says how the first load (and --full) is split into parts.
+	Snapshot Snapshot `koanf:"snapshot"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.
