@@ -259,7 +259,9 @@ type page struct {
 // three pages whatever the table's size. It closes the channel after the
 // last page or the first error.
 func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping) <-chan page {
-	read := func(ctx context.Context, after Position, limit int) ([]Row, error) { return src.ReadPage(ctx, after, hi, limit) }
+	read := func(ctx context.Context, after Position, limit int) ([]Row, error) {
+		return src.ReadPage(ctx, after, hi, limit)
+	}
 	return readPagesWith(ctx, read, pos, t, m)
 }
 
