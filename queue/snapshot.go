@@ -108,8 +108,7 @@ func (h *Handler) beginSnapshot(ctx context.Context, db *sql.DB, t tables.Table,
 		return false, nil // the ordinary path opens it again and reports it
 	}
 	defer job.Close()
-	o := datasync.Options{Table: t, Source: job.Source, Target: job.Target, Mapping: job.Mapping, Trigger: p.Trigger, Logger: h.Log}
-	_, started, err := datasync.StartSnapshot(ctx, o)
+	_, started, err := job.StartSnapshot(ctx, datasync.Options{Trigger: p.Trigger, Logger: h.Log})
 	if err != nil && !errors.Is(err, datasync.ErrSnapshotRunning) {
 		return true, h.classify(t, err)
 	}
@@ -157,11 +156,8 @@ func (h *Handler) processPart(ctx context.Context, task *asynq.Task) error {
 		return h.classify(t, err)
 	}
 	defer job.Close()
-	rec, err := datasync.RunPart(ctx, datasync.PartOptions{
-		Options: datasync.Options{
-			Table: t, Source: job.Source, Target: job.Target, Mapping: job.Mapping, Logger: h.Log,
-			Progress: h.progress(t.Name, task.ResultWriter()),
-		},
+	rec, err := job.RunPart(ctx, datasync.PartOptions{
+		Options:    datasync.Options{Logger: h.Log, Progress: h.progress(t.Name, task.ResultWriter())},
 		Generation: pp.Generation, Part: pp.Part,
 	})
 	return h.finish(t, rec, err)
