@@ -150,3 +150,17 @@ func readParts(ctx context.Context, db *sql.DB, table string, gen int64) ([]data
 	}
 	return out, rows.Err()
 }
+
+// SnapshotRunning reports whether a snapshot of table is under way; false
+// also when the state tables are older than snapshots.
+func SnapshotRunning(ctx context.Context, db *sql.DB, table string) (bool, error) {
+	var status string
+	err := db.QueryRowContext(ctx, "SELECT status FROM syncd_snapshots WHERE table_name = ?", table).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) || noStateTables(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read snapshot of %s: %w", table, err)
+	}
+	return status == snapshotRunning, nil
+}
