@@ -130,8 +130,8 @@ func TestSnapshotSourceChanges(t *testing.T) {
 			}
 			synctest.Exec(t, w.src,
 				"UPDATE items SET name = 'moved on', updated_at = "+w.now()+" WHERE id IN (5, 150, 2100, 2999, 3500)", // written, and not yet
-				"DELETE FROM items WHERE id BETWEEN 1200 AND 1210",                                                     // part 2, not yet read
-				"DELETE FROM items WHERE id BETWEEN 2200 AND 2205",                                                     // part 3, written
+				"DELETE FROM items WHERE id BETWEEN 1200 AND 1210",                                                    // part 2, not yet read
+				"DELETE FROM items WHERE id BETWEEN 2200 AND 2205",                                                    // part 3, written
 				// Rows that leave one range and come back in another: key 1205 in part 3's range (2203), and past the end.
 				"INSERT INTO items (id, name, updated_at) VALUES (2203, 'from part 2', "+w.now()+"), (9000, 'past the end', "+w.now()+")",
 			)
