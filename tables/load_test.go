@@ -186,6 +186,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"deleted_column_no_mark.yaml": {ErrBadValue, `target.deleted_column: invalid value "gone_at": deletes is "delete" (allowed: deletes: mark, or no deleted_column)`},
 		"deleted_column_mapped.yaml":  {ErrBadValue, `target.deleted_column: invalid value "note": a mapped column (allowed: a target column that no source column feeds)`},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
+		"bad_snapshot_parts.yaml":     {ErrOutOfRange, `snapshot.parts: out of range: 300 (allowed: 0 for one part per 1000000 source rows, at most 16; or 1 to 256)`},
+		"bad_snapshot_key.yaml":       {ErrUnknownKey, `snapshot.part`},
 	}
 	cfg := loadTestConfig(t)
 	checkEveryFile(t, "testdata/bad", tests, func(path string) error {
