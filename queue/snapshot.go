@@ -82,20 +82,28 @@ func (h *Handler) snapshot(ctx context.Context, t tables.Table, p Payload) (bool
 	if h.Parts == nil {
 		return false, nil
 	}
-	db, err := connect.StateDB(ctx, h.Pools, t)
+	db, err := h.Pools.DB(ctx, t.Target.Connection)
 	if err != nil {
 		return false, nil // the ordinary path reports it
 	}
-	snap, parts, ok, err := mysql.ReadSnapshot(ctx, db, t.Name)
-	if err != nil {
+	running, initial, ok, err := mysql.SnapshotGate(ctx, db, t.Name)
+	if err == nil && !ok {
+		// A target new to syncd (or to snapshots): its first load may be one.
+		if db, err = connect.StateDB(ctx, h.Pools, t); err == nil {
+			running, initial, _, err = mysql.SnapshotGate(ctx, db, t.Name)
+		}
+	}
+	switch {
+	case err != nil:
 		return true, err
-	}
-	if ok && snap.Running {
+	case running:
+		snap, parts, _, err := mysql.ReadSnapshot(ctx, db, t.Name)
+		if err != nil {
+			return true, err
+		}
 		return true, h.enqueueParts(ctx, t, snap, parts)
-	}
-	st, ok, err := mysql.ReadState(ctx, db, t.Name)
-	if err != nil || (ok && (!st.Position.IsZero() || st.Paused)) {
-		return false, err
+	case !initial:
+		return false, nil
 	}
 	return h.beginSnapshot(ctx, db, t, p)
 }

@@ -164,3 +164,22 @@ func SnapshotRunning(ctx context.Context, db *sql.DB, table string) (bool, error
 	}
 	return status == snapshotRunning, nil
 }
+
+// SnapshotGate reads, in one statement, what a table's task needs to
+// know before it runs: whether a snapshot of the table is under way, and
+// whether the table has no cursor (no state row, or a NULL cursor) and is
+// not paused, so that its load may begin one. ok is false when the state
+// tables are missing or older than snapshots.
+func SnapshotGate(ctx context.Context, db *sql.DB, table string) (running, initial, ok bool, err error) {
+	var status sql.NullString
+	var init sql.NullBool
+	err = db.QueryRowContext(ctx, "SELECT (SELECT status FROM syncd_snapshots WHERE table_name = ?), "+
+		"(SELECT cursor_value IS NULL AND paused = 0 FROM syncd_state WHERE table_name = ?)", table, table).Scan(&status, &init)
+	if noStateTables(err) {
+		return false, false, false, nil
+	}
+	if err != nil {
+		return false, false, false, fmt.Errorf("read snapshot of %s: %w", table, err)
+	}
+	return status.String == snapshotRunning, !init.Valid || init.Bool, true, nil
+}
