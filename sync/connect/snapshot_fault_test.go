@@ -186,3 +186,26 @@ func TestSnapshotFullWhileRunning(t *testing.T) {
 		t.Errorf("snapshot %+v; want generation %d done", got, fresh.Generation)
 	}
 }
+
+// An ordinary run that claimed the table before its snapshot began is
+// fenced at its next page: beginning a snapshot raises the table's
+// fencing version.
+func TestSnapshotFencesAnOlderRun(t *testing.T) {
+	w := newSnapWorld(t, tables.DriverMySQL, 500, 2)
+	ctx := context.Background()
+	job := w.job(t)
+	st, err := job.Target.Claim(ctx, w.tbl.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := w.start(t)
+	row := datasync.Row{int64(1), "stale", time.Now().UTC().Truncate(time.Second)}
+	if _, err := job.Target.WritePage(ctx, st, []datasync.Row{row}, datasync.Position{Cursor: row[2], Key: []any{int64(1)}}); !datasync.IsFenced(err) {
+		t.Errorf("a page of the run claimed before the snapshot: %v; want ErrFenced", err)
+	}
+	if !w.cursor(t).IsZero() {
+		t.Errorf("cursor %v; want none while the snapshot runs", w.cursor(t))
+	}
+	w.finish(t, snap.Generation)
+	w.wantEqual(t)
+}
