@@ -169,6 +169,14 @@ func TestSnapshotFullWhileRunning(t *testing.T) {
 	if err := mysql.RewindFull(ctx, w.tgt, w.tbl.Name); err != nil {
 		t.Fatal(err)
 	}
+	row := datasync.Row{int64(1), "stale", time.Now().UTC().Truncate(time.Second)}
+	// Given up, before the next snapshot begins: the old parts are fenced.
+	if _, err := w.job(t).Target.WritePart(ctx, stale, []datasync.Row{row}, []any{int64(1)}, false); !datasync.IsFenced(err) {
+		t.Errorf("a page of the given-up snapshot: %v; want ErrFenced", err)
+	}
+	if _, err := w.job(t).Target.FinishPart(ctx, stale); !datasync.IsFenced(err) {
+		t.Errorf("the end of a part of the given-up snapshot: %v; want ErrFenced", err)
+	}
 	fresh := w.start(t)
 	if fresh.Generation != old.Generation+1 {
 		t.Fatalf("generation %d after --full; want %d", fresh.Generation, old.Generation+1)
@@ -176,7 +184,6 @@ func TestSnapshotFullWhileRunning(t *testing.T) {
 	if _, err := w.part(t, old.Generation, 1, 0); !datasync.IsFenced(err) {
 		t.Errorf("a part of the old generation: %v; want ErrFenced", err)
 	}
-	row := datasync.Row{int64(1), "stale", time.Now().UTC().Truncate(time.Second)}
 	if _, err := w.job(t).Target.WritePart(ctx, stale, []datasync.Row{row}, []any{int64(1)}, false); !datasync.IsFenced(err) {
 		t.Errorf("a page of the old generation: %v; want ErrFenced", err)
 	}
