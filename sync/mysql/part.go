@@ -15,8 +15,7 @@ var _ datasync.SnapshotTarget = (*Target)(nil)
 // WritePart implements datasync.PartWriter. Rows go through the same path
 // as a run's pages (the staged merge, or the upsert, and the bad-row
 // split), in key order; the part's last key moves in the same
-// transaction. A page of a fresh part could skip the merge; it takes it
-// for now, which is correct for any part.
+// transaction.
 func (t *Target) WritePart(ctx context.Context, ps datasync.PartState, rows []datasync.Row, last []any, fresh bool) (datasync.WriteStats, error) {
 	rows = t.sortByKey(rows)
 	lastText, err := datasync.EncodeKey(last)
@@ -25,7 +24,7 @@ func (t *Target) WritePart(ctx context.Context, ps datasync.PartState, rows []da
 	}
 	mark := func(ctx context.Context, tx *sql.Tx) error { return markPart(ctx, tx, ps, lastText, len(rows)) }
 	for attempt := 0; ; attempt++ {
-		ws, err := t.writePartOnce(ctx, ps, rows, mark)
+		ws, err := t.writePartOnce(ctx, ps, rows, fresh, mark)
 		if isDataError(err) {
 			ws, err = t.writePartIsolating(ctx, ps, rows, mark)
 		}
@@ -40,8 +39,12 @@ func (t *Target) WritePart(ctx context.Context, ps datasync.PartState, rows []da
 
 // writePartOnce is writeOnce for a part: the generation check first (its
 // shared lock keeps a --full or the last part's finish from passing this
-// page), then the rows, then the part's progress.
-func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, rows []datasync.Row, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
+// page), then the rows, then the part's progress. fresh says the part's
+// key range after its last key held no target rows when the part began:
+// rows could then be loaded without a merge, where a load that checks
+// every row went in is at hand; here they take the merge, which is right
+// for any part.
+func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, rows []datasync.Row, fresh bool, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
 	var ws datasync.WriteStats
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
