@@ -48,6 +48,9 @@ func (r *StatusReader) snapshotOf(ctx context.Context, st *TableStatus, t tables
 		return
 	}
 	st.Snapshot = snapshotStatus(snap, parts)
+	// A part's successful run says nothing of how far behind the table
+	// is: until the snapshot ends (and a run after it) the lag is unknown.
+	st.LagSeconds = nil
 }
 
 func snapshotStatus(snap datasync.Snapshot, parts []datasync.PartState) *SnapshotStatus {
