@@ -106,7 +106,7 @@ func follow(ctx context.Context, out io.Writer, svc *ops.Service, t tables.Table
 		return err
 	}
 	// A snapshot's task writes no run of its own: its parts do.
-	if followed, err := followSnapshot(ctx, out, svc, t); followed || err != nil {
+	if followed, err := followSnapshot(ctx, out, svc, t, r); followed || err != nil {
 		return err
 	}
 	if err != nil {
