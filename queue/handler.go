@@ -33,6 +33,12 @@ type Handler struct {
 	// out of each other's way (see processReconcile); without it they
 	// still never write at once: the later one's claim fences the other.
 	Inspector *asynq.Inspector
+	// Parts, when set, queues the parts of snapshots: a table with no
+	// cursor (a first load, a --full) whose source is large enough, or
+	// that declares snapshot.parts, is loaded in key order by parts that
+	// any worker takes (see datasync.StartSnapshot). When nil, every
+	// first load is an ordinary run.
+	Parts *Enqueuer
 }
 
 // Observer is told what the handler's tasks do. Calls come from the
@@ -73,6 +79,9 @@ type Progress struct {
 // table's timeout and is cancelled on shutdown; the engine stops between
 // pages then, with the stored position matching the rows written.
 func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	if task.Type() == TypeSnapshotPart {
+		return h.processPart(ctx, task)
+	}
 	p, err := ParsePayload(task.Payload())
 	if err != nil {
 		return permanent{err}
@@ -86,6 +95,9 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
 	if yield, err := h.yieldToReconcile(t, p); yield {
+		return err
+	}
+	if handled, err := h.snapshot(ctx, t, p); handled || err != nil {
 		return err
 	}
 	if h.Jobs != nil {

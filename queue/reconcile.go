@@ -107,6 +107,11 @@ func (h *Handler) reconciled(t tables.Table, err error) error {
 		return nil
 	case datasync.IsPaused(err):
 		return nil
+	case errors.Is(err, datasync.ErrSnapshotRunning):
+		// The snapshot's end sets the cursor; the next scheduled
+		// reconcile compares the table then.
+		log.Msg("reconcile skipped: a snapshot of the table is under way")
+		return nil
 	case datasync.IsFenced(err):
 		// A run or rewind took the table; its run writes, and the next
 		// scheduled reconcile compares again.

@@ -60,11 +60,12 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 	})
 }
 
-// Mux routes sync:table and reconcile:table tasks to h.
+// Mux routes sync:table, reconcile:table and snapshot:part tasks to h.
 func Mux(h *Handler) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeSyncTable, h)
 	mux.HandleFunc(TypeReconcileTable, h.processReconcile)
+	mux.Handle(TypeSnapshotPart, h)
 	return mux
 }
 

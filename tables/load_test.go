@@ -197,6 +197,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"deleted_when_two.yaml":       {ErrBadValue, `source.deleted_when: invalid value "IS_DELETED = 1; DELETE FROM T": a ';' (allowed: one SQL condition, like is_deleted = 1)`},
 		"negative_lookback.yaml":      {ErrOutOfRange, "lookback: out of range: -10s (allowed: 0s to turn it off, or more; left out: 3 times settle)"},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
+		"bad_snapshot_parts.yaml":     {ErrOutOfRange, `snapshot.parts: out of range: 300 (allowed: 0 for one part per 1000000 source rows, at most 16; or 1 to 256)`},
+		"bad_snapshot_key.yaml":       {ErrUnknownKey, `snapshot.part`},
 	}
 	cfg := loadTestConfig(t)
 	checkEveryFile(t, "testdata/bad", tests, func(path string) error {

@@ -41,6 +41,8 @@ type Table struct {
 	// commits); 0 turns it off. Only time cursors have one. Left out, it
 	// is LookbackSettles times Settle.
 	Lookback time.Duration `koanf:"lookback"`
+	// Snapshot says how the first load (and --full) is split into parts.
+	Snapshot Snapshot `koanf:"snapshot"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.

@@ -33,6 +33,7 @@ func (t Table) Validate(cfg *Config) error {
 	t.Target.check(p, t.Source.Key, cfg)
 	t.checkCreate(p)
 	t.checkDeletes(p)
+	t.checkSnapshot(p)
 	checkRun(p, "", t.run())
 	checkKeep(p, "", t.Runs.Keep)
 	return p.err()

@@ -115,6 +115,13 @@ func follow(ctx context.Context, out io.Writer, svc *ops.Service, t tables.Table
 	p := newProgressPrinter(out, t.Name)
 	r, err := svc.Follow(ctx, t, lastRun, p.print)
 	p.done()
+	if err != nil && !errors.Is(err, ops.ErrNoRun) {
+		return err
+	}
+	// A snapshot's task writes no run of its own: its parts do.
+	if followed, err := followSnapshot(ctx, out, svc, t, r); followed || err != nil {
+		return err
+	}
 	if err != nil {
 		return err
 	}

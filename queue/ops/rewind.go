@@ -65,6 +65,11 @@ func (s *Service) Rewind(ctx context.Context, t tables.Table, from any) error {
 	if err != nil {
 		return err
 	}
+	if from == nil {
+		// --full: a snapshot under way is given up with the rewind, and
+		// its parts are fenced.
+		return st.RewindFull(ctx, t.Name)
+	}
 	return st.Rewind(ctx, t.Name, pos)
 }
 

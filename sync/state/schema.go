@@ -87,6 +87,8 @@ var migrations = [][]string{
 	},
 	// 7: late rows repaired by the lookback (late.go).
 	7: lateSchema,
+	// 8: snapshots and their parts (snapshot.go).
+	8: snapshotSchema,
 }
 
 // Store reads and writes syncd's state tables in one target database.
