@@ -68,6 +68,12 @@ type Target struct {
 	// stagedPages counts the pages the staged path wrote, which tells a
 	// test (or a debugger) that a page did not fall back to the upsert.
 	stagedPages atomic.Int64
+	// directPages and directMisses count the pages the direct load wrote
+	// and those it rolled back (direct.go).
+	directPages, directMisses atomic.Int64
+	// directOff is the fencing version of the run whose direct load
+	// missed: its later pages skip the attempt.
+	directOff atomic.Int64
 }
 
 // NewTarget prepares writing to db: it creates or upgrades the state
@@ -161,7 +167,16 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	staged := false
-	if !t.noStage.Load() {
+	if t.directFits(st) {
+		if staged, err = t.loadDirect(ctx, tx, rows); err != nil {
+			return ws, err
+		}
+		t.directMissed(st, staged)
+		if staged {
+			ws.Inserted = int64(len(rows))
+		}
+	}
+	if !staged && !t.noStage.Load() {
 		if ws, staged, err = t.writeStaged(ctx, tx, rows); err != nil {
 			return ws, err
 		}
