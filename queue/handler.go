@@ -29,6 +29,9 @@ type Handler struct {
 	// state; when nil, every task sets its table up again and every run
 	// is a line of the run log.
 	Jobs *connect.Jobs
+	// Rates, when set, holds each table with a rate: to it, across
+	// workers; when nil, reads are unlimited.
+	Rates *Rates
 }
 
 // Observer is told what the handler's tasks do. Calls come from the
@@ -101,6 +104,7 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		AcceptSchema: p.AcceptSchema,
 		Logger:       h.Log,
 		Progress:     h.progress(t.Name, task.ResultWriter()),
+		Limiter:      h.Rates.For(t),
 	})
 	return h.finish(t, rec, err)
 }

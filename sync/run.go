@@ -53,6 +53,9 @@ type Options struct {
 	// compare them again, and a scheduled run that finds nothing is
 	// folded into the table's state (see Peeker) instead of the run log.
 	Cached bool
+	// Limiter, when set, holds the table's reads to its rate: each page
+	// read is charged to it before it is written.
+	Limiter Limiter
 }
 
 // Run syncs one table once: it claims the table, reads every source row
@@ -202,7 +205,7 @@ func upperBound(ctx context.Context, o Options, pre *prefetch) (any, error) {
 // read before the claim, that page followed by readPages after it.
 func readPagesAfter(ctx context.Context, o Options, start Position, hi any, pre *prefetch) <-chan page {
 	if pre == nil {
-		return readPages(ctx, o.Source, start, hi, o.Table, o.Mapping)
+		return readPages(ctx, o.Source, start, hi, o.Table, o.Mapping, o.Limiter)
 	}
 	out := make(chan page, 1)
 	go func() {
@@ -215,7 +218,7 @@ func readPagesAfter(ctx context.Context, o Options, start Position, hi any, pre 
 		if len(pre.page.rows) < o.Table.BatchSize {
 			return
 		}
-		for p := range readPages(ctx, o.Source, pre.page.last, hi, o.Table, o.Mapping) {
+		for p := range readPages(ctx, o.Source, pre.page.last, hi, o.Table, o.Mapping, o.Limiter) {
 			select {
 			case out <- p:
 			case <-ctx.Done():
@@ -258,7 +261,7 @@ type page struct {
 // writer: the channel holds one page, so memory stays bounded by about
 // three pages whatever the table's size. It closes the channel after the
 // last page or the first error.
-func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping) <-chan page {
+func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping, lim Limiter) <-chan page {
 	out := make(chan page, 1)
 	limit := t.BatchSize
 	go func() {
@@ -270,6 +273,9 @@ func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.T
 			cancel()
 			if err == nil && len(rows) == 0 {
 				return
+			}
+			if err == nil {
+				err = waitRate(ctx, lim, t.Name, len(rows))
 			}
 			p := page{rows: rows, err: err}
 			if err == nil {

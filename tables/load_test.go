@@ -124,7 +124,10 @@ func TestLoadTables(t *testing.T) {
 	if !slices.Equal(names, []string{"order-lines.v2", "stock", "supplier"}) {
 		t.Fatalf("names = %q, want the three in file order, stock named after its file", names)
 	}
-	lines, stock := tables[0], tables[1]
+	lines, stock, supplier := tables[0], tables[1], tables[2]
+	if supplier.Rate != 5000 || stock.Rate != 0 {
+		t.Errorf("rate: supplier %d, stock %d; want 5000 as declared and 0 (unlimited) when left out", supplier.Rate, stock.Rate)
+	}
 	if lines.Settle != 0 || lines.BatchSize != 1000 || lines.Target.Connection != "wms" || lines.Source.CursorClock != ClockUTC {
 		t.Errorf("order-lines = %+v, want settle 0s kept, batch_size and target from syncd.yaml", lines)
 	}
@@ -185,6 +188,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"mark_no_column.yaml":         {ErrMissing, "target.deleted_column: missing (allowed: a nullable DATETIME column of the target that no source column feeds; deletes: mark sets it)"},
 		"deleted_column_no_mark.yaml": {ErrBadValue, `target.deleted_column: invalid value "gone_at": deletes is "delete" (allowed: deletes: mark, or no deleted_column)`},
 		"deleted_column_mapped.yaml":  {ErrBadValue, `target.deleted_column: invalid value "note": a mapped column (allowed: a target column that no source column feeds)`},
+		"negative_rate.yaml":          {ErrOutOfRange, "rate: out of range: -5 (allowed: 0 for unlimited, or rows per second from 1)"},
+		"fractional_rate.yaml":        {ErrBadValue, "rate: invalid value 2.5 (allowed: a whole number)"},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 	}
 	cfg := loadTestConfig(t)

@@ -32,6 +32,10 @@ type Table struct {
 	Deletes string `koanf:"deletes"`
 	// Runs says how long the run log keeps the table's runs.
 	Runs Runs `koanf:"runs"`
+	// Rate caps how many rows a second are read from the table's source,
+	// across all its runs, parts and workers (held in Redis); 0, the
+	// default, is unlimited.
+	Rate int64 `koanf:"rate"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.

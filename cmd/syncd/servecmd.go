@@ -112,7 +112,9 @@ func (a *app) serve(ctx context.Context, r roles) error {
 	if r.worker {
 		m := newMetrics()
 		srv := queue.NewWorker(a.cfg, a.log, queue.WorkerOptions{})
-		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m}
+		rates := queue.NewRates(queue.RedisConnOpt(a.cfg.Redis))
+		defer rates.Close()
+		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m, Rates: rates}
 		if !r.noSetupCache {
 			h.Jobs = connect.NewJobs(pools)
 		}
