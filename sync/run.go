@@ -61,8 +61,9 @@ type Options struct {
 // Run syncs one table once: it claims the table, reads every source row
 // after the stored position up to the run's upper bound in pages, and has
 // the target write each page together with the new position. Page N+1 is
-// read while page N is written. On any error the target is left at the
-// last committed page boundary with a matching position.
+// read and prepared (sorted, encoded) while page N is written. On any
+// error the target is left at the last committed page boundary with a
+// matching position.
 func Run(ctx context.Context, o Options) (RunRecord, error) {
 	rec := RunRecord{Table: o.Table.Name, Trigger: o.Trigger, Started: time.Now()}
 	pre, done, err := peekRun(ctx, o, &rec)
@@ -152,7 +153,7 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre)
+	pages := preparePages(ctx, o, readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre))
 	for p := range pages {
 		if p.err != nil {
 			return p.err
@@ -173,12 +174,8 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 }
 
 func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord, log zerolog.Logger) error {
-	out := make([]Row, len(p.rows))
-	for i, r := range p.rows {
-		out[i] = o.Mapping.Project(r)
-	}
 	pctx, cancel := pageContext(ctx, o.Table)
-	ws, err := o.Target.WritePage(pctx, st, out, p.last)
+	ws, err := writeRows(pctx, o, st, p)
 	err = timedOut(ctx, pctx, err, o.Table)
 	cancel()
 	if err != nil {
@@ -255,14 +252,19 @@ type page struct {
 	rows []Row
 	last Position
 	err  error
+	// out are rows projected to the target's columns, and prep the page
+	// prepared by the target (preparePages).
+	out  []Row
+	prep Prepared
 }
 
-// readPages reads pages in a goroutine of its own, one page ahead of the
-// writer: the channel holds one page, so memory stays bounded by about
-// three pages whatever the table's size. It closes the channel after the
-// last page or the first error.
+// readPages reads pages in a goroutine of its own, ahead of the writer:
+// while page N is written, N+1 is prepared (preparePages) and N+2 read.
+// The channel is unbuffered, so memory stays bounded by about three pages
+// whatever the table's size. It closes the channel after the last page or
+// the first error.
 func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping, lim Limiter) <-chan page {
-	out := make(chan page, 1)
+	out := make(chan page)
 	limit := t.BatchSize
 	go func() {
 		defer close(out)

@@ -54,31 +54,59 @@ func (t *Target) loadDirect(ctx context.Context, tx *sql.Tx, rows []datasync.Row
 		return true, nil
 	}
 	data, encoded := encodeRows(rows)
+	return t.loadEncoded(ctx, tx, len(rows), data, encoded)
+}
+
+// loadEncoded is loadDirect of n rows already encoded.
+func (t *Target) loadEncoded(ctx context.Context, tx *sql.Tx, n int, data []byte, encoded bool) (ok bool, err error) {
 	if !encoded {
 		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT "+directSavepoint); err != nil {
-		return false, fmt.Errorf("savepoint before loading %d rows into %s: %w", len(rows), t.ident, err)
+		return false, fmt.Errorf("savepoint before loading %d rows into %s: %w", n, t.ident, err)
 	}
 	loaded, warnings, err := t.loadInto(ctx, tx, t.table, strings.Join(t.cols, ", "), data)
 	if err != nil {
 		if retryable(err) {
 			// The server rolled the transaction back: the page is retried.
-			return false, fmt.Errorf("load %d rows into %s: %w", len(rows), t.ident, err)
+			return false, fmt.Errorf("load %d rows into %s: %w", n, t.ident, err)
 		}
 		if localInfileRefused(err) {
 			t.noStage.Store(true)
 		}
 		return false, t.undoDirect(ctx, tx)
 	}
-	if loaded != int64(len(rows)) || warnings != 0 {
+	if loaded != int64(n) || warnings != 0 {
 		return false, t.undoDirect(ctx, tx)
 	}
 	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+directSavepoint); err != nil {
-		return false, fmt.Errorf("release savepoint after loading %d rows into %s: %w", len(rows), t.ident, err)
+		return false, fmt.Errorf("release savepoint after loading %d rows into %s: %w", n, t.ident, err)
 	}
 	t.directPages.Add(1)
 	return true, nil
+}
+
+// prepared is a page readied for writing: its rows in key order, one per
+// key, and their LOAD DATA stream (encoded is false when a value cannot
+// travel in it).
+type prepared struct {
+	rows    []datasync.Row
+	data    []byte
+	encoded bool
+}
+
+// Len implements datasync.Prepared.
+func (p *prepared) Len() int { return len(p.rows) }
+
+// Prepare implements datasync.Preparer: the page sorted by key and
+// encoded for LOAD DATA, which a run does while the page before is
+// written. Encoding is skipped when no LOAD DATA path is open.
+func (t *Target) Prepare(rows []datasync.Row) datasync.Prepared {
+	p := &prepared{rows: t.sortByKey(rows)}
+	if !t.noStage.Load() {
+		p.data, p.encoded = encodeRows(p.rows)
+	}
+	return p
 }
 
 // undoDirect rolls the table back to before the direct load; an error

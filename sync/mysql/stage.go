@@ -52,6 +52,11 @@ func stageName(target tables.Ident) string {
 // err is set only for failures that leave the transaction unusable.
 func (t *Target) writeStaged(ctx context.Context, tx *sql.Tx, rows []datasync.Row) (ws datasync.WriteStats, ok bool, err error) {
 	data, encoded := encodeRows(rows)
+	return t.writeStagedData(ctx, tx, rows, data, encoded)
+}
+
+// writeStagedData is writeStaged of rows already encoded.
+func (t *Target) writeStagedData(ctx context.Context, tx *sql.Tx, rows []datasync.Row, data []byte, encoded bool) (ws datasync.WriteStats, ok bool, err error) {
 	if !encoded {
 		return ws, false, nil
 	}

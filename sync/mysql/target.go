@@ -140,15 +140,21 @@ func (t *Target) Claim(ctx context.Context, table string) (datasync.State, error
 // same order in every writer, so that two writers of overlapping keys wait
 // on each other rather than deadlock.
 func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
-	rows = t.sortByKey(rows)
+	return t.WritePrepared(ctx, st, t.Prepare(rows), pos)
+}
+
+// WritePrepared implements datasync.Preparer: WritePage of a page that
+// Prepare readied.
+func (t *Target) WritePrepared(ctx context.Context, st datasync.State, prep datasync.Prepared, pos datasync.Position) (datasync.WriteStats, error) {
+	p := prep.(*prepared)
 	var ws datasync.WriteStats
 	var err error
 	for attempt := 0; ; attempt++ {
-		ws, err = t.writeOnce(ctx, st, rows, pos)
+		ws, err = t.writeOnce(ctx, st, p, pos)
 		if isDataError(err) {
 			// Rare: only now is the page written again row group by row
 			// group to find the rows at fault.
-			ws, err = t.writeIsolating(ctx, st, rows, pos)
+			ws, err = t.writeIsolating(ctx, st, p.rows, pos)
 		}
 		if err == nil || !retryable(err) || attempt >= t.retries {
 			return ws, err
@@ -159,7 +165,8 @@ func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasy
 	}
 }
 
-func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
+func (t *Target) writeOnce(ctx context.Context, st datasync.State, p *prepared, pos datasync.Position) (datasync.WriteStats, error) {
+	rows := p.rows
 	var ws datasync.WriteStats
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -168,7 +175,7 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	staged := false
 	if t.directFits(st) {
-		if staged, err = t.loadDirect(ctx, tx, rows); err != nil {
+		if staged, err = t.loadEncoded(ctx, tx, len(rows), p.data, p.encoded); err != nil {
 			return ws, err
 		}
 		t.directMissed(st, staged)
@@ -177,7 +184,7 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasy
 		}
 	}
 	if !staged && !t.noStage.Load() {
-		if ws, staged, err = t.writeStaged(ctx, tx, rows); err != nil {
+		if ws, staged, err = t.writeStagedData(ctx, tx, rows, p.data, p.encoded); err != nil {
 			return ws, err
 		}
 	}
@@ -301,7 +308,12 @@ func (t *Target) Close() error {
 func (t *Target) sortByKey(rows []datasync.Row) []datasync.Row {
 	sorted := make([]datasync.Row, len(rows))
 	copy(sorted, rows)
-	sort.SliceStable(sorted, func(i, j int) bool { return t.compareKeys(sorted[i], sorted[j]) < 0 })
+	// A page read in key order (a snapshot part, most catch-ups) is
+	// checked in one pass instead of sorted.
+	less := func(i, j int) bool { return t.compareKeys(sorted[i], sorted[j]) < 0 }
+	if !sort.SliceIsSorted(sorted, less) {
+		sort.SliceStable(sorted, less)
+	}
 	out := sorted[:0]
 	for i, r := range sorted {
 		if i+1 < len(sorted) && t.compareKeys(r, sorted[i+1]) == 0 {
