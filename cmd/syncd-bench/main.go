@@ -32,6 +32,7 @@ type options struct {
 	baselineBatch              int
 	naiveSample, batchSample   int
 	skip4N, keep               bool
+	rate                       int
 	freshChanges               int
 	redis                      string
 	out, syncd, pgURL, myDSN   string
@@ -56,6 +57,7 @@ func parseFlags() options {
 	flag.IntVar(&o.naiveSample, "naive-sample", 5000, "rows the row-by-row loop writes, extrapolated to N")
 	flag.IntVar(&o.batchSample, "batch-sample", 1_000_000, "rows the 100-row-batch loop writes, extrapolated to N (all N when N is smaller)")
 	flag.BoolVar(&o.skip4N, "skip-4n", false, "skip the first load of 4N rows that shows memory is flat in N")
+	flag.IntVar(&o.rate, "rate", 50_000, "rows per second of the rate: stage, a first load with rate: declared (0: skip it)")
 	flag.IntVar(&o.freshChanges, "fresh-changes", 200, "changes timed from source commit to visible in the target (0: skip freshness)")
 	flag.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis for the freshness run's queue (a queue of its own, removed after)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the syncd_bench databases for inspection")
@@ -176,6 +178,10 @@ func (b *bench) measureLoads(ctx context.Context) error {
 		return err
 	}
 	if err := b.incremental(ctx); err != nil {
+		return err
+	}
+	b.results.rateDeclared = b.o.rate
+	if err := b.rateStage(ctx); err != nil {
 		return err
 	}
 	if err := b.naiveLoops(ctx); err != nil {
