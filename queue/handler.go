@@ -32,6 +32,12 @@ type Handler struct {
 	// Rates, when set, holds each table with a rate: to it, across
 	// workers; when nil, reads are unlimited.
 	Rates *Rates
+	// Parts, when set, queues the parts of snapshots: a table with no
+	// cursor (a first load, a --full) whose source is large enough, or
+	// that declares snapshot.parts, is loaded in key order by parts that
+	// any worker takes (see datasync.StartSnapshot). When nil, every
+	// first load is an ordinary run.
+	Parts *Enqueuer
 }
 
 // Observer is told what the handler's tasks do. Calls come from the
@@ -72,6 +78,9 @@ type Progress struct {
 // table's timeout and is cancelled on shutdown; the engine stops between
 // pages then, with the stored position matching the rows written.
 func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
+	if task.Type() == TypeSnapshotPart {
+		return h.processPart(ctx, task)
+	}
 	p, err := ParsePayload(task.Payload())
 	if err != nil {
 		return permanent{err}
@@ -84,6 +93,9 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	// timeout now is the one that counts.
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
+	if handled, err := h.snapshot(ctx, t, p); handled || err != nil {
+		return err
+	}
 	if h.Jobs != nil {
 		return h.runKept(ctx, task, t, p)
 	}

@@ -66,5 +66,10 @@ func Rewind(ctx context.Context, pools *connect.Pools, t tables.Table, from any)
 	if err != nil {
 		return err
 	}
+	if from == nil {
+		// --full: a snapshot under way is given up with the rewind, and
+		// its parts are fenced.
+		return mysql.RewindFull(ctx, db, t.Name)
+	}
 	return mysql.Rewind(ctx, db, t.Name, pos)
 }

@@ -69,6 +69,9 @@ type TableStatus struct {
 	// last failure in the queue, or a declaration file that does not load.
 	LastError   string     `json:"last_error,omitempty"`
 	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	// Snapshot is the table's snapshot while one runs (a first load or a
+	// --full split into parts), nil otherwise.
+	Snapshot *SnapshotStatus `json:"snapshot,omitempty"`
 	// Problems say what could not be read; the rest of the status stands.
 	Problems []string `json:"problems,omitempty"`
 
@@ -153,6 +156,9 @@ func (r *StatusReader) Read(ctx context.Context, ts []tables.Table) []TableStatu
 func (r *StatusReader) table(ctx context.Context, t tables.Table, entries []*asynq.SchedulerEntry, now time.Time, snap *snapshot) TableStatus {
 	st := r.stored(ctx, t, entries, now, snap)
 	st.setLag(t, now)
+	if !st.Broken {
+		r.snapshotOf(ctx, &st, t)
+	}
 	return st
 }
 

@@ -56,10 +56,11 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 	})
 }
 
-// Mux routes sync:table tasks to h.
+// Mux routes sync:table and snapshot:part tasks to h.
 func Mux(h *Handler) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeSyncTable, h)
+	mux.Handle(TypeSnapshotPart, h)
 	return mux
 }
 

@@ -13,6 +13,12 @@ type Preparer interface {
 	WritePrepared(ctx context.Context, st State, p Prepared, pos Position) (WriteStats, error)
 }
 
+// PartPreparer is a PartWriter that writes pages its Preparer readied.
+type PartPreparer interface {
+	// WritePreparedPart is WritePart for a prepared page.
+	WritePreparedPart(ctx context.Context, part PartState, p Prepared, last []any, fresh bool) (WriteStats, error)
+}
+
 // Prepared is a page made ready by its Target's Prepare; only that Target
 // reads it.
 type Prepared interface {
@@ -47,6 +53,14 @@ func preparePages(ctx context.Context, o Options, in <-chan page) <-chan page {
 		}
 	}()
 	return out
+}
+
+// writePartRows writes a part's page as prepared, or as projected rows.
+func writePartRows(ctx context.Context, tgt PartWriter, ps PartState, p page, fresh bool) (WriteStats, error) {
+	if pp, ok := tgt.(PartPreparer); ok && p.prep != nil {
+		return pp.WritePreparedPart(ctx, ps, p.prep, p.last.Key, fresh)
+	}
+	return tgt.WritePart(ctx, ps, p.out, p.last.Key, fresh)
 }
 
 // writeRows writes a page as prepared, or as projected rows.

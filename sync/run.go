@@ -261,16 +261,26 @@ type page struct {
 // readPages reads pages in a goroutine of its own, ahead of the writer:
 // while page N is written, N+1 is prepared (preparePages) and N+2 read.
 // The channel is unbuffered, so memory stays bounded by about three pages
-// whatever the table's size. It closes the channel after the last page or
-// the first error.
+// whatever the table's size. Each page read is charged to lim (the
+// table's rate) before it is handed on. It closes the channel after the
+// last page or the first error.
 func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping, lim Limiter) <-chan page {
+	read := func(ctx context.Context, after Position, limit int) ([]Row, error) {
+		return src.ReadPage(ctx, after, hi, limit)
+	}
+	return readPagesWith(ctx, read, pos, t, m, lim)
+}
+
+// readPagesWith is readPages with read for the source's ReadPage: a
+// snapshot part reads in key order through it.
+func readPagesWith(ctx context.Context, read func(ctx context.Context, after Position, limit int) ([]Row, error), pos Position, t tables.Table, m Mapping, lim Limiter) <-chan page {
 	out := make(chan page)
 	limit := t.BatchSize
 	go func() {
 		defer close(out)
 		for {
 			pctx, cancel := pageContext(ctx, t)
-			rows, err := src.ReadPage(pctx, pos, hi, limit)
+			rows, err := read(pctx, pos, limit)
 			err = timedOut(ctx, pctx, err, t)
 			cancel()
 			if err == nil && len(rows) == 0 {

@@ -191,6 +191,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"negative_rate.yaml":          {ErrOutOfRange, "rate: out of range: -5 (allowed: 0 for unlimited, or rows per second from 1)"},
 		"fractional_rate.yaml":        {ErrBadValue, "rate: invalid value 2.5 (allowed: a whole number)"},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
+		"bad_snapshot_parts.yaml":     {ErrOutOfRange, `snapshot.parts: out of range: 300 (allowed: 0 for one part per 1000000 source rows, at most 16; or 1 to 256)`},
+		"bad_snapshot_key.yaml":       {ErrUnknownKey, `snapshot.part`},
 	}
 	cfg := loadTestConfig(t)
 	checkEveryFile(t, "testdata/bad", tests, func(path string) error {

@@ -36,6 +36,8 @@ type Table struct {
 	// across all its runs, parts and workers (held in Redis); 0, the
 	// default, is unlimited.
 	Rate int64 `koanf:"rate"`
+	// Snapshot says how the first load (and --full) is split into parts.
+	Snapshot Snapshot `koanf:"snapshot"`
 
 	// File is the path the declaration was loaded from; every validation
 	// message starts with it. Not read from YAML.

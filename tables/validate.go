@@ -36,6 +36,7 @@ func (t Table) Validate(cfg *Config) error {
 	if t.Rate < 0 {
 		p.addf("rate", "%w: %d (allowed: 0 for unlimited, or rows per second from 1)", ErrOutOfRange, t.Rate)
 	}
+	t.checkSnapshot(p)
 	checkRun(p, "", t.run())
 	checkKeep(p, "", t.Runs.Keep)
 	return p.err()

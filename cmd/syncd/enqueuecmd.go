@@ -180,6 +180,9 @@ func (a *app) follow(ctx context.Context, out io.Writer, enq *queue.Enqueuer, po
 	if err != nil {
 		return err
 	}
+	if followed, err := followSnapshot(ctx, out, db, t, time.Second); followed || err != nil {
+		return err
+	}
 	runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: 1})
 	if err != nil {
 		return err

@@ -432,18 +432,19 @@ type runRow struct {
 	err     string
 	started time.Time
 	ended   sql.NullTime
+	trigger string
 }
 
 // runs returns a table's runs from syncd_runs, oldest first.
 func (w *world) runs(name string) []runRow {
 	w.t.Helper()
-	rows, err := w.tgt.Query("SELECT id, status, COALESCE(error, ''), started_at, ended_at FROM syncd_runs WHERE table_name = ? ORDER BY id", name)
+	rows, err := w.tgt.Query("SELECT id, status, COALESCE(error, ''), started_at, ended_at, `trigger` FROM syncd_runs WHERE table_name = ? ORDER BY id", name)
 	must(w.t, err)
 	defer rows.Close()
 	var out []runRow
 	for rows.Next() {
 		var r runRow
-		must(w.t, rows.Scan(&r.id, &r.status, &r.err, &r.started, &r.ended))
+		must(w.t, rows.Scan(&r.id, &r.status, &r.err, &r.started, &r.ended, &r.trigger))
 		out = append(out, r)
 	}
 	must(w.t, rows.Err())

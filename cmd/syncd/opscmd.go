@@ -139,6 +139,8 @@ func stateText(s queue.TableStatus) string {
 
 func taskText(s queue.TableStatus) string {
 	switch {
+	case s.Snapshot != nil:
+		return fmt.Sprintf("snapshot %d/%d parts %d rows", s.Snapshot.PartsDone, s.Snapshot.Parts, s.Snapshot.Rows)
 	case s.Task == "":
 		return "-"
 	case s.Progress != nil && s.Total > 0:
@@ -147,6 +149,23 @@ func taskText(s queue.TableStatus) string {
 		return fmt.Sprintf("%s %d rows", s.Task, s.Progress.Rows)
 	}
 	return s.Task
+}
+
+// partsText says how far each part of a running snapshot got, for
+// --wait and the status page; empty when no snapshot runs.
+func partsText(s queue.TableStatus) string {
+	if s.Snapshot == nil {
+		return ""
+	}
+	parts := make([]string, len(s.Snapshot.PartList))
+	for i, p := range s.Snapshot.PartList {
+		state := "after " + orDash(p.LastKey)
+		if p.Done {
+			state = "done"
+		}
+		parts[i] = fmt.Sprintf("part %d: %d rows, %s", p.Part, p.Rows, state)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func lastRunText(r *mysql.RunRow, now time.Time) string {

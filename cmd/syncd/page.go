@@ -24,6 +24,7 @@ var pageTemplate = template.Must(template.New("status.html").Funcs(template.Func
 	"percent":  percent,
 	"dash":     orDash,
 	"taskText": taskText,
+	"parts":    partsText,
 	"row":      func(s queue.TableStatus, readOnly bool) rowData { return rowData{s, readOnly} },
 	"utc":      func(t time.Time) string { return t.UTC().Format(time.DateTime) },
 	"took":     tookText,

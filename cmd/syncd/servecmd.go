@@ -114,7 +114,9 @@ func (a *app) serve(ctx context.Context, r roles) error {
 		srv := queue.NewWorker(a.cfg, a.log, queue.WorkerOptions{})
 		rates := queue.NewRates(queue.RedisConnOpt(a.cfg.Redis))
 		defer rates.Close()
-		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m, Rates: rates}
+		parts := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
+		defer parts.Close()
+		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m, Parts: parts, Rates: rates}
 		if !r.noSetupCache {
 			h.Jobs = connect.NewJobs(pools)
 		}

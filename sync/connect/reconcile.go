@@ -22,6 +22,10 @@ func Reconcile(ctx context.Context, p *Pools, t tables.Table, o datasync.Reconci
 	if err != nil {
 		return datasync.ReconcileReport{}, err
 	}
+	if snap, _, ok, err := mysql.ReadSnapshot(ctx, db, t.Name); err != nil || (ok && snap.Running) {
+		return datasync.ReconcileReport{}, errOr(err, fmt.Errorf("reconcile %s: %w (%d of %d parts done); reconcile once it has ended",
+			t.Name, datasync.ErrSnapshotRunning, snap.PartsDone, snap.Parts))
+	}
 	info, err := mysql.Describe(ctx, db, id)
 	if err != nil {
 		return datasync.ReconcileReport{}, fmt.Errorf("%s: describe target %s: %w", t.Name, t.Target.Table, err)
@@ -97,4 +101,12 @@ func storedPosition(ctx context.Context, p *Pools, t tables.Table) (datasync.Pos
 	}
 	st, synced, err := mysql.ReadState(ctx, db, t.Name)
 	return st.Position, synced, err
+}
+
+// errOr returns err when set, else or.
+func errOr(err, or error) error {
+	if err != nil {
+		return err
+	}
+	return or
 }

@@ -83,6 +83,10 @@ var migrations = [][]string{
 	6: {
 		`ALTER TABLE syncd_runs ADD COLUMN rows_deleted BIGINT NOT NULL DEFAULT 0 COMMENT 'rows deleted or marked by a reconcile'`,
 	},
+	// 7: the lookback's (issue 16); empty where it has not landed.
+	7: nil,
+	// 8: snapshots and their parts (snapshot.go).
+	8: snapshotSchema,
 }
 
 // EnsureSchema creates or upgrades syncd's state tables. It is idempotent

@@ -1,0 +1,198 @@
+package connect
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/synctest"
+	"github.com/syncd/syncd/tables"
+)
+
+// snapWorld is a source table of rows (id, name, updated_at), its target
+// and its declaration, with snapshot.parts set.
+type snapWorld struct {
+	p        *Pools
+	tbl      tables.Table
+	src, tgt *sql.DB
+	driver   string
+}
+
+// newSnapWorld makes n rows in a PostgreSQL or MariaDB source, whose
+// cursor values are in the past (before any snapshot's bound).
+func newSnapWorld(t *testing.T, driver string, n, parts int) *snapWorld {
+	t.Helper()
+	_, myDSN := synctest.MariaDB(t)
+	w := &snapWorld{tgt: synctest.Open(t, "mysql", myDSN), driver: driver}
+	var srcDSN string
+	switch driver {
+	case tables.DriverPostgres:
+		srcDSN = synctest.Postgres(t)
+		w.src = synctest.Open(t, "pgx", srcDSN)
+		synctest.Exec(t, w.src, `CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, updated_at timestamp(6) NOT NULL)`,
+			fmt.Sprintf(`INSERT INTO items SELECT i, 'name ' || i, timestamp '2026-01-01' + i * interval '1 ms' FROM generate_series(1, %d) i`, n),
+			`CREATE INDEX items_sync ON items (updated_at, id)`)
+	default:
+		_, srcDSN = synctest.MariaDB(t)
+		w.src = synctest.Open(t, "mysql", srcDSN)
+		synctest.Exec(t, w.src, `CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL, KEY items_sync (updated_at, id))`,
+			fmt.Sprintf(`INSERT INTO items SELECT seq, CONCAT('name ', seq), TIMESTAMP '2026-01-01 00:00:00' + INTERVAL seq * 1000 MICROSECOND FROM seq_1_to_%d`, n))
+	}
+	w.p = pools(t, driver, srcDSN, myDSN)
+	w.tbl = createdTable("items", "items", "id", "updated_at")
+	w.tbl.BatchSize, w.tbl.OnBadRows, w.tbl.Snapshot.Parts = 100, tables.OnBadRowsReject, parts
+	return w
+}
+
+// now is the source's clock as the cursor column holds it.
+func (w *snapWorld) now() string {
+	if w.driver == tables.DriverPostgres {
+		return "LOCALTIMESTAMP"
+	}
+	return "NOW(6)"
+}
+
+func (w *snapWorld) job(t *testing.T) *Job {
+	t.Helper()
+	job, err := Open(context.Background(), w.p, w.tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { job.Close() })
+	return job
+}
+
+// start begins a snapshot and returns it.
+func (w *snapWorld) start(t *testing.T) datasync.Snapshot {
+	t.Helper()
+	snap, started, err := w.job(t).StartSnapshot(context.Background(), datasync.Options{Logger: zerolog.Nop()})
+	if err != nil || !started {
+		t.Fatalf("start snapshot: %+v, started %v, %v", snap, started, err)
+	}
+	return snap
+}
+
+// part runs one part; stop, when set, ends it after that many pages as a
+// killed worker would.
+func (w *snapWorld) part(t *testing.T, gen int64, part, stop int) (datasync.RunRecord, error) {
+	t.Helper()
+	o := datasync.PartOptions{Options: datasync.Options{Logger: zerolog.Nop()}, Generation: gen, Part: part}
+	if stop > 0 {
+		o.AfterPage = func(n int) error {
+			if n >= stop {
+				return errKilled
+			}
+			return nil
+		}
+	}
+	return w.job(t).RunPart(context.Background(), o)
+}
+
+var errKilled = errors.New("worker killed")
+
+// read returns the table's snapshot and parts.
+func (w *snapWorld) read(t *testing.T) (datasync.Snapshot, []datasync.PartState) {
+	t.Helper()
+	snap, parts, ok, err := mysql.ReadSnapshot(context.Background(), w.tgt, w.tbl.Name)
+	if err != nil || !ok {
+		t.Fatalf("read snapshot: ok %v, %v", ok, err)
+	}
+	return snap, parts
+}
+
+// cursor returns the table's stored position.
+func (w *snapWorld) cursor(t *testing.T) datasync.Position {
+	t.Helper()
+	st, _, err := mysql.ReadState(context.Background(), w.tgt, w.tbl.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Position
+}
+
+// finish runs every part not done, in random order, then one ordinary run.
+func (w *snapWorld) finish(t *testing.T, gen int64) {
+	t.Helper()
+	_, parts := w.read(t)
+	for _, i := range rand.Perm(len(parts)) {
+		if parts[i].Done {
+			continue
+		}
+		if _, err := w.part(t, gen, parts[i].Part, 0); err != nil {
+			t.Fatalf("part %d: %v", parts[i].Part+1, err)
+		}
+	}
+	if _, err := runOnce(t, w.p, w.tbl); err != nil {
+		t.Fatalf("the run after the snapshot: %v", err)
+	}
+}
+
+// wantEqual asserts that verify finds the target equal, nothing pending.
+func (w *snapWorld) wantEqual(t *testing.T) {
+	t.Helper()
+	rep, err := Verify(context.Background(), w.p, w.tbl, 8)
+	if err != nil || !rep.Equal || rep.Pending != 0 {
+		t.Fatalf("verify: %+v, %v; want equal, nothing pending", rep, err)
+	}
+}
+
+// A snapshot of 4 parts, run in any order, ends with the target equal, the
+// cursor at the bound (inclusive), each part's run in the run log, and the
+// snapshot done; the parts cover the rows without overlap.
+func TestSnapshotPartsEndEqual(t *testing.T) {
+	for _, driver := range []string{tables.DriverPostgres, tables.DriverMySQL} {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			w := newSnapWorld(t, driver, 2000, 4)
+			snap := w.start(t)
+			if snap.Parts != 4 || snap.Bound == nil {
+				t.Fatalf("snapshot %+v; want 4 parts and a bound", snap)
+			}
+			if !w.cursor(t).IsZero() {
+				t.Fatalf("cursor %v during the snapshot; want none", w.cursor(t))
+			}
+			_, parts := w.read(t)
+			var read int64
+			for _, i := range rand.Perm(len(parts)) {
+				rec, err := w.part(t, snap.Generation, i, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				read += rec.Read
+				if rec.Read < 300 || rec.Read > 700 {
+					t.Errorf("part %d read %d rows; want about 500", i+1, rec.Read)
+				}
+			}
+			if read != 2000 {
+				t.Errorf("the parts read %d rows; want 2000, each once", read)
+			}
+			got, _ := w.read(t)
+			if !got.Done || got.Running || got.PartsDone != 4 || got.Rows != 2000 {
+				t.Errorf("snapshot after its parts: %+v; want done, 4 parts, 2000 rows", got)
+			}
+			if pos := w.cursor(t); pos.Key != nil || !samePos(pos, datasync.Position{Cursor: snap.Bound}) {
+				t.Errorf("cursor %v; want the bound %v, inclusive", pos, snap.Bound)
+			}
+			if n := count(t, w.tgt, "SELECT COUNT(*) FROM syncd_runs WHERE `trigger` = 'snapshot' AND status = 'ok'"); n != 4 {
+				t.Errorf("%d snapshot runs ok in the run log; want 4", n)
+			}
+			w.wantEqual(t)
+			if rec, err := runOnce(t, w.p, w.tbl); err != nil || rec.Read != 0 {
+				t.Errorf("the run after the snapshot: %+v, %v; want nothing to read", rec, err)
+			}
+		})
+	}
+}
+
+func samePos(a, b datasync.Position) bool {
+	ac, ak, _ := datasync.EncodePosition(a)
+	bc, bk, _ := datasync.EncodePosition(b)
+	return fmt.Sprint(ac != nil, ak != nil) == fmt.Sprint(bc != nil, bk != nil) && (ac == nil || *ac == *bc) && (ak == nil || *ak == *bk)
+}
