@@ -33,6 +33,7 @@ type options struct {
 	naiveSample, batchSample   int
 	skip4N, keep               bool
 	rate                       int
+	snapshotWorkers            []int
 	freshChanges               int
 	redis                      string
 	out, syncd, pgURL, myDSN   string
@@ -68,6 +69,7 @@ func parseFlags() options {
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (URL; its database is replaced)")
 	flag.StringVar(&o.myDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB server (go-sql-driver DSN; its database is replaced)")
 	flag.StringVar(&o.database, "db", "syncd_bench", "name of the databases the benchmark creates and drops on both servers")
+	snapWorkers := flag.String("snapshot-workers", "1,2,4", "worker processes of the snapshot stages, comma-separated; each splits the table in as many parts (empty: skip)")
 	many := flag.String("many", "200,1000", "table counts of the many-tables stage, comma-separated (empty: skip it)")
 	flag.IntVar(&o.manyRows, "many-rows", 1000, "rows in each table of the many-tables stage")
 	flag.IntVar(&o.manyChurn, "many-churn", 20, "rows changed a second, each in a random table, in the many-tables stage")
@@ -80,12 +82,13 @@ func parseFlags() options {
 	flag.BoolVar(&o.onlyMany, "only-many", false, "run the many-tables stage alone")
 	flag.StringVar(&o.manyBefore, "many-before", "", "a syncd binary built before kept setups, measured in the many-tables stage too")
 	flag.Parse()
-	o.many = parseCounts(*many)
+	o.many = parseCounts("many", *many)
+	o.snapshotWorkers = parseCounts("snapshot-workers", *snapWorkers)
 	return o
 }
 
 // parseCounts reads "200,1000"; a bad number ends the program.
-func parseCounts(s string) []int {
+func parseCounts(flagName, s string) []int {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -93,7 +96,7 @@ func parseCounts(s string) []int {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			log.Fatalf("-many: %q is not a table count", f)
+			log.Fatalf("-%s: %q is not a count", flagName, f)
 		}
 		out = append(out, n)
 	}
@@ -182,6 +185,10 @@ func (b *bench) measureLoads(ctx context.Context) error {
 	}
 	b.results.rateDeclared = b.o.rate
 	if err := b.rateStage(ctx); err != nil {
+		return err
+	}
+	// After the catch-up, which needs the ordinary first load's cursor.
+	if err := b.snapshotStage(ctx); err != nil {
 		return err
 	}
 	if err := b.naiveLoops(ctx); err != nil {

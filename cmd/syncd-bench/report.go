@@ -86,6 +86,8 @@ type results struct {
 	// with rate: rateDeclared.
 	incrBase, rated measure
 	rateDeclared    int
+	// snapshots are the snapshot first loads, by worker count.
+	snapshots []measure
 	// fresh holds each change's delay from source commit to visible.
 	fresh []time.Duration
 	// many holds the stages of many tables, and manyEvery their schedule.
@@ -95,6 +97,7 @@ type results struct {
 
 func (r results) lines() []measure {
 	out := []measure{r.limit, r.limitCursor, r.read, r.first}
+	out = append(out, r.snapshots...)
 	if len(r.baseline.times) > 0 {
 		out = append(out, r.baseline)
 	}
@@ -128,6 +131,9 @@ func (r results) writeTable(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA limit: **%.2f** (goal: 0.85 or more)\n", ratio(r.first.rate(), r.limit.rate()))
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA in the same (updated_at, id) order: %.2f\n", ratio(r.first.rate(), r.limitCursor.rate()))
+	for _, m := range r.snapshots {
+		fmt.Fprintf(w, "- %s / LOAD DATA limit: **%.2f**; / naive 100-row batches: %.1f x\n", m.name, ratio(m.rate(), r.limit.rate()), ratio(m.rate(), r.batch100.rate()))
+	}
 	if len(r.baseline.times) > 0 {
 		fmt.Fprintf(w, "- syncd first load / baseline's: %.2f\n", ratio(r.first.rate(), r.baseline.rate()))
 	}
