@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	gomysql "github.com/go-sql-driver/mysql"
 	datasync "github.com/syncd/syncd/sync"
@@ -26,6 +27,32 @@ import (
 
 // directSavepoint is the savepoint a direct load is undone to.
 const directSavepoint = "syncd_direct"
+
+// direct is what a Target keeps of its direct loads.
+type direct struct {
+	// directPages and directMisses count the pages the direct load wrote
+	// and those it rolled back.
+	directPages, directMisses atomic.Int64
+	// directOff is the fencing version of the run whose direct load
+	// missed: its later pages skip the attempt.
+	directOff atomic.Int64
+}
+
+// tryDirect loads a page of an initial load directly when directFits;
+// loaded is false when the page must be written another way.
+func (t *Target) tryDirect(ctx context.Context, tx *sql.Tx, st datasync.State, p *prepared) (ws datasync.WriteStats, loaded bool, err error) {
+	if !t.directFits(st) {
+		return ws, false, nil
+	}
+	if loaded, err = t.loadEncoded(ctx, tx, len(p.rows), p.data, p.encoded); err != nil {
+		return ws, false, err
+	}
+	t.directMissed(st, loaded)
+	if loaded {
+		ws.Inserted = int64(len(p.rows))
+	}
+	return ws, loaded, nil
+}
 
 // directFits says whether a page of the run holding st tries the direct
 // load: in an initial load (the table's keys are all new to the target

@@ -68,12 +68,7 @@ type Target struct {
 	// stagedPages counts the pages the staged path wrote, which tells a
 	// test (or a debugger) that a page did not fall back to the upsert.
 	stagedPages atomic.Int64
-	// directPages and directMisses count the pages the direct load wrote
-	// and those it rolled back (direct.go).
-	directPages, directMisses atomic.Int64
-	// directOff is the fencing version of the run whose direct load
-	// missed: its later pages skip the attempt.
-	directOff atomic.Int64
+	direct
 }
 
 // NewTarget prepares writing to db: it creates or upgrades the state
@@ -147,10 +142,8 @@ func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasy
 // Prepare readied.
 func (t *Target) WritePrepared(ctx context.Context, st datasync.State, prep datasync.Prepared, pos datasync.Position) (datasync.WriteStats, error) {
 	p := prep.(*prepared)
-	var ws datasync.WriteStats
-	var err error
 	for attempt := 0; ; attempt++ {
-		ws, err = t.writeOnce(ctx, st, p, pos)
+		ws, err := t.writeOnce(ctx, st, p, pos)
 		if isDataError(err) {
 			// Rare: only now is the page written again row group by row
 			// group to find the rows at fault.
@@ -167,21 +160,14 @@ func (t *Target) WritePrepared(ctx context.Context, st datasync.State, prep data
 
 func (t *Target) writeOnce(ctx context.Context, st datasync.State, p *prepared, pos datasync.Position) (datasync.WriteStats, error) {
 	rows := p.rows
-	var ws datasync.WriteStats
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
-		return ws, err
+		return datasync.WriteStats{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	staged := false
-	if t.directFits(st) {
-		if staged, err = t.loadEncoded(ctx, tx, len(rows), p.data, p.encoded); err != nil {
-			return ws, err
-		}
-		t.directMissed(st, staged)
-		if staged {
-			ws.Inserted = int64(len(rows))
-		}
+	ws, staged, err := t.tryDirect(ctx, tx, st, p)
+	if err != nil {
+		return ws, err
 	}
 	if !staged && !t.noStage.Load() {
 		if ws, staged, err = t.writeStagedData(ctx, tx, rows, p.data, p.encoded); err != nil {
@@ -308,8 +294,7 @@ func (t *Target) Close() error {
 func (t *Target) sortByKey(rows []datasync.Row) []datasync.Row {
 	sorted := make([]datasync.Row, len(rows))
 	copy(sorted, rows)
-	// A page read in key order (a snapshot part, most catch-ups) is
-	// checked in one pass instead of sorted.
+	// A page read in key order is checked in one pass, not sorted.
 	less := func(i, j int) bool { return t.compareKeys(sorted[i], sorted[j]) < 0 }
 	if !sort.SliceIsSorted(sorted, less) {
 		sort.SliceStable(sorted, less)
