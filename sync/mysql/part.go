@@ -47,7 +47,10 @@ func (t *Target) WritePreparedPart(ctx context.Context, ps datasync.PartState, p
 
 // writePartOnce is writeOnce for a part: the generation check first (its
 // shared lock keeps a --full or the last part's finish from passing this
-// page), then the rows, then the part's progress.
+// page), then the rows, then the part's progress. fresh says the part's
+// key range after its last key held no target rows when the part began:
+// its pages are then loaded directly (loadDirect), each checked, and take
+// the merge only when that load is undone.
 func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *prepared, fresh bool, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
 	var ws datasync.WriteStats
 	rows := p.rows

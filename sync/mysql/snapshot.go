@@ -79,22 +79,11 @@ func (t *Target) StartSnapshot(ctx context.Context, table string, bound any, spl
 	if status == snapshotRunning {
 		return snap, datasync.ErrSnapshotRunning
 	}
-	if _, err := t.db.ExecContext(ctx, "INSERT IGNORE INTO syncd_state (table_name) VALUES (?)", table); err != nil {
-		return snap, err
-	}
-	var cur sql.NullString
-	if err := tx.QueryRowContext(ctx, "SELECT cursor_value FROM syncd_state WHERE table_name = ? FOR UPDATE", table).Scan(&cur); err != nil {
-		return snap, err
-	}
-	if cur.Valid {
-		return snap, nil // a run moved the cursor since the caller looked
+	if initial, err := t.fenceInitial(ctx, tx, table); err != nil || !initial {
+		return snap, err // not initial: a run moved the cursor since the caller looked
 	}
 	snap.Generation, snap.Running = gen+1, true
 	if err := insertParts(ctx, tx, table, snap.Generation, keys); err != nil {
-		return snap, err
-	}
-	// Raising the version fences a run of the table that claimed before.
-	if _, err := tx.ExecContext(ctx, "UPDATE syncd_state SET version = version + 1 WHERE table_name = ?", table); err != nil {
 		return snap, err
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE syncd_snapshots SET generation = ?, status = ?, bound = ?, parts = ?, started_at = NOW(6), ended_at = NULL WHERE table_name = ?",
@@ -103,6 +92,25 @@ func (t *Target) StartSnapshot(ctx context.Context, table string, bound any, spl
 		return snap, err
 	}
 	return snap, tx.Commit()
+}
+
+// fenceInitial raises the table's fencing version in tx, so that a run
+// that claimed the table before is fenced at its next page, when the
+// table has no cursor; initial is false (and nothing changed) when it
+// has one.
+func (t *Target) fenceInitial(ctx context.Context, tx *sql.Tx, table string) (initial bool, err error) {
+	if _, err := t.db.ExecContext(ctx, "INSERT IGNORE INTO syncd_state (table_name) VALUES (?)", table); err != nil {
+		return false, err
+	}
+	var cur sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT cursor_value FROM syncd_state WHERE table_name = ? FOR UPDATE", table).Scan(&cur); err != nil {
+		return false, err
+	}
+	if cur.Valid {
+		return false, nil
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE syncd_state SET version = version + 1 WHERE table_name = ?", table)
+	return err == nil, err
 }
 
 // splitTexts encodes the split keys as the parts' lo/hi texts: part i
