@@ -1,12 +1,10 @@
 package mysql
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -108,13 +106,7 @@ func (t *Target) stageFailed(err error) error {
 // server raised no warning. LOAD DATA LOCAL being disabled on either side
 // turns the staged path off for this Target.
 func (t *Target) load(ctx context.Context, tx *sql.Tx, stage, cols string, data []byte, n int) (bool, error) {
-	name := "syncd_" + strconv.FormatUint(readerSeq.Add(1), 10)
-	gomysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
-	defer gomysql.DeregisterReaderHandler(name)
-	// The file name is our reader's generated name, not a value: LOAD DATA
-	// takes no parameter for it. The rows themselves travel in the stream.
-	res, err := tx.ExecContext(ctx, "LOAD DATA LOCAL INFILE 'Reader::"+name+"' INTO TABLE "+stage+
-		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ("+cols+")")
+	loaded, warnings, err := t.loadInto(ctx, tx, stage, cols, data)
 	if err != nil {
 		// A refused LOAD leaves the transaction usable: the page is
 		// upserted instead, and that reports a broken connection.
@@ -122,14 +114,6 @@ func (t *Target) load(ctx context.Context, tx *sql.Tx, stage, cols string, data 
 			t.noStage.Store(true)
 		}
 		return false, nil
-	}
-	loaded, err := res.RowsAffected()
-	if err != nil {
-		return false, err
-	}
-	var warnings int64
-	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
-		return false, err
 	}
 	return loaded == int64(n) && warnings == 0, nil
 }
