@@ -183,19 +183,36 @@ func mergeSQL(table, stage string, cols []string, key []int, syn upsertSyntax) s
 // carry exactly: bytes (binary columns), invalid UTF-8, a non-finite
 // float, a year outside 1-9999, or a type the portable rows never hold.
 func encodeRows(rows []datasync.Row) (data []byte, ok bool) {
-	b := make([]byte, 0, len(rows)*64)
+	if len(rows) == 0 {
+		return nil, true
+	}
+	// Sized from the first row, so that the buffer rarely grows (and
+	// copies) while the page is encoded.
+	first, ok := appendRow(nil, rows[0])
+	if !ok {
+		return nil, false
+	}
+	b := make([]byte, 0, len(first)*len(rows)*9/8+64)
 	for _, r := range rows {
-		for i, v := range r {
-			if i > 0 {
-				b = append(b, '\t')
-			}
-			if b, ok = appendValue(b, v); !ok {
-				return nil, false
-			}
+		if b, ok = appendRow(b, r); !ok {
+			return nil, false
 		}
-		b = append(b, '\n')
 	}
 	return b, true
+}
+
+// appendRow appends one row and its newline.
+func appendRow(b []byte, r datasync.Row) ([]byte, bool) {
+	var ok bool
+	for i, v := range r {
+		if i > 0 {
+			b = append(b, '\t')
+		}
+		if b, ok = appendValue(b, v); !ok {
+			return b, false
+		}
+	}
+	return append(b, '\n'), true
 }
 
 func appendValue(b []byte, v any) ([]byte, bool) {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,26 +286,6 @@ func (t *Target) Close() error {
 	defer t.mu.Unlock()
 	t.closeStmtsLocked()
 	return nil
-}
-
-// sortByKey orders rows by key and keeps only the last row of each key, so
-// that a page never upserts one key twice.
-func (t *Target) sortByKey(rows []datasync.Row) []datasync.Row {
-	sorted := make([]datasync.Row, len(rows))
-	copy(sorted, rows)
-	// A page read in key order is checked in one pass, not sorted.
-	less := func(i, j int) bool { return t.compareKeys(sorted[i], sorted[j]) < 0 }
-	if !sort.SliceIsSorted(sorted, less) {
-		sort.SliceStable(sorted, less)
-	}
-	out := sorted[:0]
-	for i, r := range sorted {
-		if i+1 < len(sorted) && t.compareKeys(r, sorted[i+1]) == 0 {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 func (t *Target) compareKeys(a, b datasync.Row) int {
