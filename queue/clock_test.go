@@ -10,7 +10,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // A stored cursor ahead of the source's clock (the clock stepped back,
@@ -40,7 +40,7 @@ func TestClockBehindTheCursorIsNoted(t *testing.T) {
 		t.Fatalf("first run: %d rows, notes %q; want 10 rows and no note", rec.Read, rec.Notes)
 	}
 	ahead := datasync.Position{Cursor: time.Now().UTC().Add(time.Hour)}
-	if err := mysql.Rewind(ctx, f.tgt, "items", ahead); err != nil {
+	if err := state.New(f.tgt).Rewind(ctx, "items", ahead); err != nil {
 		t.Fatal(err)
 	}
 	rec := run()

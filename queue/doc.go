@@ -8,5 +8,5 @@
 // carries the same task id in the table's queue. That is a property of
 // the queue only; what keeps the data right when Asynq runs one task
 // twice at once (a lease that expired, a handler past its timeout) is the
-// fencing version the engine keeps in syncd_state.
+// fencing version the engine keeps in the state store (sync/state).
 package queue

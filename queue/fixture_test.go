@@ -18,7 +18,7 @@ import (
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -240,9 +240,9 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 }
 
 // runs returns the table's runs, oldest first.
-func (f *fixture) runs(name string) []mysql.RunRow {
+func (f *fixture) runs(name string) []state.RunRow {
 	f.t.Helper()
-	rs, err := mysql.ListRuns(context.Background(), f.tgt, mysql.RunFilter{Table: name, Limit: 10000})
+	rs, err := state.New(f.tgt).ListRuns(context.Background(), state.RunFilter{Table: name, Limit: 10000})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ batch_size: %d
 
 // syncNow enqueues tb with trigger, waits for the task to leave the queue
 // and returns the table's newest run.
-func (f *fixture) syncNow(tb tables.Table, trigger string) mysql.RunRow {
+func (f *fixture) syncNow(tb tables.Table, trigger string) state.RunRow {
 	f.t.Helper()
 	if _, err := f.enq.Enqueue(context.Background(), tb, trigger); err != nil {
 		f.t.Fatal(err)

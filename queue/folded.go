@@ -2,19 +2,18 @@ package queue
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // folded adds to st what the run log no longer holds: scheduled runs that
-// found nothing are folded into syncd_state, so the newest of them may be
+// found nothing are folded into the table's state, so the newest of them may be
 // the table's last run, and is its last success when newer than the
 // run log's.
-func folded(ctx context.Context, db *sql.DB, st *TableStatus, now time.Time) {
-	f, err := mysql.ReadFolded(ctx, db, st.Name)
+func folded(ctx context.Context, store *state.Store, st *TableStatus, now time.Time) {
+	f, err := store.ReadFolded(ctx, st.Name)
 	if err != nil {
 		st.problem("run log", err)
 		return
@@ -24,7 +23,7 @@ func folded(ctx context.Context, db *sql.DB, st *TableStatus, now time.Time) {
 
 // applyFolded makes the newest folded run f the table's last run and last
 // success where it is newer than the run log's.
-func applyFolded(st *TableStatus, f mysql.Folded, now time.Time) {
+func applyFolded(st *TableStatus, f state.Folded, now time.Time) {
 	if f.Ended == nil {
 		return
 	}
@@ -39,9 +38,9 @@ func applyFolded(st *TableStatus, f mysql.Folded, now time.Time) {
 // FoldedRun is the newest folded run of table as a line of the run log:
 // a scheduled run, ok, that read nothing and left the cursor where it
 // was. Its ID is 0: it has no line of its own.
-func FoldedRun(table string, f mysql.Folded, cursor string) *mysql.RunRow {
-	return &mysql.RunRow{
-		Table: table, Trigger: datasync.TriggerSchedule, Status: mysql.StatusOK,
+func FoldedRun(table string, f state.Folded, cursor string) *state.RunRow {
+	return &state.RunRow{
+		Table: table, Trigger: datasync.TriggerSchedule, Status: state.StatusOK,
 		Started: *f.Started, Ended: f.Ended, CursorBefore: cursor, CursorAfter: cursor,
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -158,7 +158,7 @@ func (h *Handler) paused(ctx context.Context, t tables.Table) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	paused, err := mysql.IsPaused(ctx, db, t.Name)
+	paused, err := state.New(db).IsPaused(ctx, t.Name)
 	if err != nil || !paused {
 		return false, err
 	}

@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -30,13 +31,13 @@ func (f *fixture) process(h *queue.Handler, tb tables.Table, trigger string) err
 }
 
 // stateOf returns the fencing version and the folded runs of name.
-func (f *fixture) stateOf(name string) (version int64, folded mysql.Folded) {
+func (f *fixture) stateOf(name string) (version int64, folded state.Folded) {
 	f.t.Helper()
-	st, _, err := mysql.ReadState(context.Background(), f.tgt, name)
+	st, _, err := state.New(f.tgt).ReadState(context.Background(), name)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	folded, err = mysql.ReadFolded(context.Background(), f.tgt, name)
+	folded, err = state.New(f.tgt).ReadFolded(context.Background(), name)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestKeptSetupFoldsEmptyRuns(t *testing.T) {
 		}
 	}
 	rs := f.runs("quiet")
-	if len(rs) != 1 || rs[0].Read != 10 || rs[0].Status != mysql.StatusOK {
+	if len(rs) != 1 || rs[0].Read != 10 || rs[0].Status != state.StatusOK {
 		t.Fatalf("runs = %+v, want the one run that read 10 rows; the empty one folded", rs)
 	}
 	v1, fold := f.stateOf("quiet")
@@ -97,7 +98,7 @@ func TestKeptSetupFoldsEmptyRuns(t *testing.T) {
 	}
 	// The status says the folded run is the last run and the last success.
 	st := queue.NewStatusReader(f.pools, f.enq.Inspector()).Read(context.Background(), []tables.Table{tb})[0]
-	if st.LastRun == nil || st.LastRun.ID != 0 || !st.LastRun.Ended.Equal(*fold.Ended) || st.LastRun.Status != mysql.StatusOK {
+	if st.LastRun == nil || st.LastRun.ID != 0 || !st.LastRun.Ended.Equal(*fold.Ended) || st.LastRun.Status != state.StatusOK {
 		t.Fatalf("last run = %+v, want the folded run that ended %s", st.LastRun, fold.Ended)
 	}
 	if st.LastSuccess == nil || !st.LastSuccess.Equal(*fold.Ended) {
@@ -124,7 +125,7 @@ func TestKeptSetupSeesSourceColumns(t *testing.T) {
 		t.Fatalf("err = %v, want the new column named", err)
 	}
 	rs := f.runs("grows")
-	if last := rs[len(rs)-1]; last.Status != mysql.StatusFailed || !strings.Contains(last.Error, "color") {
+	if last := rs[len(rs)-1]; last.Status != state.StatusFailed || !strings.Contains(last.Error, "color") {
 		t.Fatalf("last run = %+v, want failed naming the column", last)
 	}
 }
@@ -141,7 +142,7 @@ func TestKeptSetupPaused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := queue.Pause(context.Background(), f.pools, tb); err != nil {
+	if err := ops.New(f.pools, nil).Pause(context.Background(), tb); err != nil {
 		t.Fatal(err)
 	}
 	// The source's table is gone: a read would fail.
@@ -173,14 +174,14 @@ runs: {keep: 1h}
 	if tb.Runs.Keep != time.Hour {
 		t.Fatalf("runs.keep = %v, want 1h", tb.Runs.Keep)
 	}
-	if err := mysql.EnsureSchema(context.Background(), f.tgt); err != nil {
+	if err := state.New(f.tgt).Ensure(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// Seven old runs, the newest of them failed.
 	for i := range 7 {
-		status := mysql.StatusOK
+		status := state.StatusOK
 		if i == 6 {
-			status = mysql.StatusFailed
+			status = state.StatusFailed
 		}
 		synctest.Exec(t, f.tgt, `INSERT INTO syncd_runs (table_name, `+"`trigger`"+`, status, version, started_at, ended_at)
 			VALUES ('hist', 'schedule', '`+status+`', 1, NOW(6) - INTERVAL 3 HOUR, NOW(6) - INTERVAL 3 HOUR)`)
@@ -208,7 +209,7 @@ runs: {keep: 1h}
 		t.Fatalf("hist runs = %+v, want the recent one", rs)
 	}
 	long := f.runs("lengthy")
-	if len(long) != 2 || long[0].Status != mysql.StatusRunning {
+	if len(long) != 2 || long[0].Status != state.StatusRunning {
 		t.Fatalf("lengthy runs = %+v, want the run under way kept", long)
 	}
 	eventually(t, "the long run done", func() (bool, string) { return f.taskGone(tbLong.Name) })
@@ -217,7 +218,7 @@ runs: {keep: 1h}
 	if n := pr.Prune(context.Background()); n != 1 {
 		t.Fatalf("pruned %d runs, want the old run of lengthy, once done", n)
 	}
-	if long := f.runs("lengthy"); len(long) != 1 || long[0].Status != mysql.StatusOK {
+	if long := f.runs("lengthy"); len(long) != 1 || long[0].Status != state.StatusOK {
 		t.Fatalf("lengthy runs = %+v, want the newest kept", long)
 	}
 }

@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/connect"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -79,7 +81,7 @@ func TestPausedTableReadsNothingAndResumeCatchesUp(t *testing.T) {
 		t.Fatalf("status before the pause: %+v; want unpaused, a lag, a last run and success, a next run", st)
 	}
 
-	if err := queue.Pause(ctx, f.pools, f.table("items")); err != nil {
+	if err := ops.New(f.pools, nil).Pause(ctx, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	proxy.Cut()
@@ -108,7 +110,7 @@ func TestPausedTableReadsNothingAndResumeCatchesUp(t *testing.T) {
 	}
 
 	proxy.Restore()
-	if err := queue.Resume(ctx, f.pools, f.table("items")); err != nil {
+	if err := unpause(ctx, f, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "rows written while paused synced", func() (bool, string) { return f.same("items") })
@@ -138,7 +140,7 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	if st.Task != "active" || st.Progress == nil || st.Progress.Rows == 0 || st.Total != 20000 {
 		t.Fatalf("status of the running load: task %q, progress %+v, total %d; want active, rows so far, 20000", st.Task, st.Progress, st.Total)
 	}
-	if err := queue.Pause(ctx, f.pools, f.table("items")); err != nil {
+	if err := ops.New(f.pools, nil).Pause(ctx, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
@@ -147,12 +149,12 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	}
 	rs := f.runs("items")
 	last := rs[len(rs)-1]
-	if last.Status != mysql.StatusPaused || obs.count(queue.ResultPaused) != 1 || obs.count(queue.ResultFailed) != 0 {
+	if last.Status != state.StatusPaused || obs.count(queue.ResultPaused) != 1 || obs.count(queue.ResultFailed) != 0 {
 		t.Fatalf("run %+v, results %v: want the run paused, no task failed", last, obs)
 	}
 	checkPageBoundary(t, f, "items", last)
 
-	if err := queue.Resume(ctx, f.pools, f.table("items")); err != nil {
+	if err := unpause(ctx, f, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.enq.Enqueue(ctx, f.table("items"), datasync.TriggerManual); err != nil {
@@ -191,10 +193,10 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 	}
 	eventually(t, "the cancelled run recorded", func() (bool, string) {
 		rs := f.runs("cancelled")
-		return rs[0].Status != mysql.StatusRunning, "first run still running"
+		return rs[0].Status != state.StatusRunning, "first run still running"
 	})
 	first := f.runs("cancelled")[0]
-	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "context canceled") {
+	if first.Status != state.StatusFailed || !strings.Contains(first.Error, "context canceled") {
 		t.Fatalf("cancelled run %+v: want failed with context canceled", first)
 	}
 	// The handler reports after the run has recorded its end.
@@ -216,7 +218,7 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 
 // checkPageBoundary checks that the target holds exactly the rows up to
 // the run's final cursor: rows 1..K for a cursor ending at row K.
-func checkPageBoundary(t *testing.T, f *fixture, name string, r mysql.RunRow) {
+func checkPageBoundary(t *testing.T, f *fixture, name string, r state.RunRow) {
 	t.Helper()
 	k := lastKey(t, r.CursorAfter)
 	var n, maxID int64
@@ -250,4 +252,14 @@ func lastKey(t *testing.T, cursor string) int64 {
 		t.Fatalf("cursor %q: %v", cursor, err)
 	}
 	return k
+}
+
+// unpause lifts t's pause and nothing else (ops.Resume also queues a
+// sync, which these tests do themselves or leave to the schedule).
+func unpause(ctx context.Context, f *fixture, t tables.Table) error {
+	st, err := connect.Store(ctx, f.pools, t)
+	if err != nil {
+		return err
+	}
+	return st.SetPaused(ctx, t.Name, false)
 }

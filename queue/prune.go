@@ -9,7 +9,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -99,7 +99,7 @@ func (r *Pruner) pruneTable(ctx context.Context, t tables.Table) (int64, error) 
 	before := time.Now().Add(-cmp.Or(t.Runs.Keep, tables.DefaultRunsKeep))
 	var total int64
 	for {
-		n, err := mysql.PruneRuns(ctx, db, t.Name, before, r.p.Batch)
+		n, err := state.New(db).PruneRuns(ctx, t.Name, before, r.p.Batch)
 		total += n
 		if err != nil || n < int64(r.p.Batch) {
 			return total, err

@@ -15,8 +15,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
@@ -40,7 +41,7 @@ func TestScheduledSync(t *testing.T) {
 		if r.Trigger != datasync.TriggerSchedule {
 			t.Errorf("run %d trigger %q, want schedule (no manual step)", r.ID, r.Trigger)
 		}
-		if r.Status == mysql.StatusFailed {
+		if r.Status == state.StatusFailed {
 			t.Errorf("run %d failed: %s", r.ID, r.Error)
 		}
 	}
@@ -69,7 +70,7 @@ func TestEnqueueWhileQueuedRunsOnce(t *testing.T) {
 	f.startWorker(f.catalog())
 	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
 	eventually(t, "rows", func() (bool, string) { return f.same("items") })
-	if rs := f.runs("items"); len(rs) != 1 || rs[0].Read != 300 || rs[0].Status != mysql.StatusOK {
+	if rs := f.runs("items"); len(rs) != 1 || rs[0].Read != 300 || rs[0].Status != state.StatusOK {
 		t.Fatalf("runs = %+v; want one ok run of 300 rows", rs)
 	}
 }
@@ -83,7 +84,7 @@ func TestRewind(t *testing.T) {
 	ctx := context.Background()
 	tb := f.table("items")
 	f.startWorker(f.catalog())
-	syncNow := func(trigger string) mysql.RunRow { return f.syncNow(tb, trigger) }
+	syncNow := func(trigger string) state.RunRow { return f.syncNow(tb, trigger) }
 	if r := syncNow(datasync.TriggerManual); r.Read != 500 {
 		t.Fatalf("first load read %d rows, want 500", r.Read)
 	}
@@ -92,11 +93,11 @@ func TestRewind(t *testing.T) {
 	}
 
 	// Row i has updated_at 2026-01-01 + i s: from row 300 on is 201 rows.
-	from, err := queue.ParseFrom("2026-01-01T00:05:00") // = row 300
+	from, err := ops.ParseFrom("2026-01-01T00:05:00") // = row 300
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.Rewind(ctx, f.pools, tb, from); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, from); err != nil {
 		t.Fatal(err)
 	}
 	r := syncNow(datasync.TriggerRewind)
@@ -104,7 +105,7 @@ func TestRewind(t *testing.T) {
 		t.Fatalf("run after --from read %d rows (%d unchanged), trigger %s; want 201 rows of ids 300..500, all unchanged", r.Read, r.Unchanged, r.Trigger)
 	}
 
-	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, nil); err != nil {
 		t.Fatal(err)
 	}
 	if r := syncNow(datasync.TriggerFull); r.Read != 500 || r.CursorBefore != "" {
@@ -115,14 +116,14 @@ func TestRewind(t *testing.T) {
 	}
 
 	// A rewind point the cursor column cannot take changes nothing.
-	before, ok, err := mysql.ReadState(ctx, f.tgt, "items")
+	before, ok, err := state.New(f.tgt).ReadState(ctx, "items")
 	if err != nil || !ok || before.Position.IsZero() {
 		t.Fatalf("state before a refused rewind: %+v (found %v, %v); want a position", before, ok, err)
 	}
-	if err := queue.Rewind(ctx, f.pools, tb, int64(42)); err == nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, int64(42)); err == nil {
 		t.Fatal("rewind of a timestamp cursor to an integer: no error")
 	}
-	after, ok, err := mysql.ReadState(ctx, f.tgt, "items")
+	after, ok, err := state.New(f.tgt).ReadState(ctx, "items")
 	if err != nil || !ok || after.Position.String() != before.Position.String() {
 		t.Fatalf("a refused rewind moved the position from %s to %s (found %v, %v)", before.Position, after.Position, ok, err)
 	}
@@ -151,13 +152,13 @@ func TestTransientTargetFailureIsRetried(t *testing.T) {
 	failed := 0
 	for _, r := range rs {
 		switch r.Status {
-		case mysql.StatusFailed:
+		case state.StatusFailed:
 			failed++
-		case mysql.StatusRunning:
+		case state.StatusRunning:
 			t.Errorf("run %d still reads running after the table was completed", r.ID)
 		}
 	}
-	if failed == 0 || rs[len(rs)-1].Status != mysql.StatusOK {
+	if failed == 0 || rs[len(rs)-1].Status != state.StatusOK {
 		t.Fatalf("runs %+v: want a failed run, then the last one ok", rs)
 	}
 }
@@ -320,7 +321,7 @@ func TestParseFrom(t *testing.T) {
 		"2026-01-02 03:04:05.1234567": time.Date(2026, 1, 2, 3, 4, 5, 123456700, time.UTC),
 		"2026-01-02T03:04:05+08:00":   time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("", 8*3600)),
 	} {
-		got, err := queue.ParseFrom(in)
+		got, err := ops.ParseFrom(in)
 		if err != nil {
 			t.Errorf("ParseFrom(%q): %v", in, err)
 			continue
@@ -336,7 +337,7 @@ func TestParseFrom(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "yesterday", "2026-13-01", "1.5"} {
-		if _, err := queue.ParseFrom(bad); err == nil {
+		if _, err := ops.ParseFrom(bad); err == nil {
 			t.Errorf("ParseFrom(%q): no error", bad)
 		}
 	}
@@ -373,7 +374,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 	synctest.Exec(t, f.src, `UPDATE src_items SET name = 'a name far too long for eight' WHERE id IN (10, 150, 299)`)
 	tb := f.table("items")
 	f.startWorker(f.catalog())
-	syncNow := func() mysql.RunRow { return f.syncNow(tb, datasync.TriggerManual) }
+	syncNow := func() state.RunRow { return f.syncNow(tb, datasync.TriggerManual) }
 	rejects := func() int {
 		var n int
 		if err := f.tgt.QueryRow("SELECT COUNT(*) FROM syncd_rejects WHERE table_name = 'items'").Scan(&n); err != nil {
@@ -382,7 +383,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 		return n
 	}
 	r := syncNow()
-	if r.Status != mysql.StatusOK || r.Inserted != 297 || r.Rejected != 3 || rejects() != 3 {
+	if r.Status != state.StatusOK || r.Inserted != 297 || r.Rejected != 3 || rejects() != 3 {
 		t.Fatalf("first run %+v with %d rejects; want ok, 297 inserted, 3 rejected", r, rejects())
 	}
 	if ok, _ := f.same("items"); ok {
@@ -393,7 +394,7 @@ func TestRejectedRowsAreKeptAndRetried(t *testing.T) {
 	synctest.Exec(t, f.src, "DELETE FROM src_items WHERE id = 299")
 	synctest.Exec(t, f.tgt, "DELETE FROM items WHERE id = 299") // what a delete-aware sync would do
 	r = syncNow()
-	if r.Status != mysql.StatusOK || r.Inserted != 2 || r.Rejected != 0 || rejects() != 0 {
+	if r.Status != state.StatusOK || r.Inserted != 2 || r.Rejected != 0 || rejects() != 0 {
 		t.Fatalf("run after widening %+v with %d rejects; want the 2 rows written and no rejects left", r, rejects())
 	}
 	if ok, why := f.same("items"); !ok {
@@ -419,7 +420,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	}
 	eventually(t, "the run finished", func() (bool, string) {
 		rs := f.runs("items")
-		return len(rs) == 1 && rs[0].Status == mysql.StatusOK, fmt.Sprint(rs)
+		return len(rs) == 1 && rs[0].Status == state.StatusOK, fmt.Sprint(rs)
 	})
 	n, err := rdb.Exists(ctx, "asynq:{"+f.queue+"}:t:"+queue.TaskID("items")).Result()
 	if err != nil {
@@ -434,7 +435,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 	}
 	eventually(t, "the second run", func() (bool, string) {
 		rs := f.runs("items")
-		return len(rs) == 2 && rs[1].Status == mysql.StatusOK, fmt.Sprint(rs)
+		return len(rs) == 2 && rs[1].Status == state.StatusOK, fmt.Sprint(rs)
 	})
 	if ok, why := f.same("items"); !ok {
 		t.Fatal(why)
@@ -448,19 +449,19 @@ func TestRewindDuringARun(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
 	ctx, tb := context.Background(), f.longRun("items")
-	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the fenced run stopped", func() (bool, string) { return f.taskGone("items") })
 	first := f.runs("items")[0]
-	if first.Status != mysql.StatusFailed || !strings.Contains(first.Error, "superseded") || first.Read >= 20000 {
+	if first.Status != state.StatusFailed || !strings.Contains(first.Error, "superseded") || first.Read >= 20000 {
 		t.Fatalf("the run during the rewind: %+v; want it stopped as superseded before the end", first)
 	}
-	if st, ok, err := mysql.ReadState(ctx, f.tgt, "items"); err != nil || !ok || !st.Position.IsZero() {
+	if st, ok, err := state.New(f.tgt).ReadState(ctx, "items"); err != nil || !ok || !st.Position.IsZero() {
 		t.Fatalf("position %s after the rewind to the start (found %v, %v): the fenced run moved it", st.Position, ok, err)
 	}
 	r := f.syncNow(tb, datasync.TriggerFull)
-	if r.Read != 20000 || r.CursorBefore != "" || r.Status != mysql.StatusOK {
+	if r.Read != 20000 || r.CursorBefore != "" || r.Status != state.StatusOK {
 		t.Fatalf("run after the rewind: %+v; want all 20000 rows from the start", r)
 	}
 	if ok, why := f.same("items"); !ok {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // archived waits for the table's task to be archived and returns it.
@@ -76,7 +76,7 @@ schedule: "@daily"
 		t.Fatalf("task retried %d times, error %q; want no retry, and no word of Asynq's in the error", info.Retried, info.LastErr)
 	}
 	rs := f.runs("items")
-	if len(rs) != 1 || rs[0].Status != mysql.StatusFailed || !strings.Contains(rs[0].Error, "no_such_column") {
+	if len(rs) != 1 || rs[0].Status != state.StatusFailed || !strings.Contains(rs[0].Error, "no_such_column") {
 		t.Fatalf("runs %+v: want one failed run naming the missing column", rs)
 	}
 	sts := queue.WithBroken(queue.NewStatusReader(f.pools, f.enq.Inspector()).Read(context.Background(), cat.Tables()), cat.Broken())

@@ -11,7 +11,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -86,18 +86,18 @@ func (h *Handler) snapshot(ctx context.Context, t tables.Table, p Payload) (bool
 	if err != nil {
 		return false, nil // the ordinary path reports it
 	}
-	running, initial, ok, err := mysql.SnapshotGate(ctx, db, t.Name)
+	running, initial, ok, err := state.New(db).SnapshotGate(ctx, t.Name)
 	if err == nil && !ok {
 		// A target new to syncd (or to snapshots): its first load may be one.
 		if db, err = connect.StateDB(ctx, h.Pools, t); err == nil {
-			running, initial, _, err = mysql.SnapshotGate(ctx, db, t.Name)
+			running, initial, _, err = state.New(db).SnapshotGate(ctx, t.Name)
 		}
 	}
 	switch {
 	case err != nil:
 		return true, err
 	case running:
-		snap, parts, _, err := mysql.ReadSnapshot(ctx, db, t.Name)
+		snap, parts, _, err := state.New(db).ReadSnapshot(ctx, t.Name)
 		if err != nil {
 			return true, err
 		}
@@ -123,7 +123,7 @@ func (h *Handler) beginSnapshot(ctx context.Context, db *sql.DB, t tables.Table,
 	if !started && err == nil {
 		return false, nil
 	}
-	snap, parts, _, err := mysql.ReadSnapshot(ctx, db, t.Name)
+	snap, parts, _, err := state.New(db).ReadSnapshot(ctx, t.Name)
 	if err != nil {
 		return true, err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -35,19 +35,22 @@ func (r *StatusReader) snapshotOf(ctx context.Context, st *TableStatus, t tables
 	if err != nil {
 		return // the target's problem is reported with the state
 	}
-	running, err := mysql.SnapshotRunning(ctx, db, t.Name)
+	running, err := state.New(db).SnapshotRunning(ctx, t.Name)
 	if err != nil || !running {
 		if err != nil {
 			st.problem("snapshot", err)
 		}
 		return
 	}
-	snap, parts, _, err := mysql.ReadSnapshot(ctx, db, t.Name)
+	snap, parts, _, err := state.New(db).ReadSnapshot(ctx, t.Name)
 	if err != nil {
 		st.problem("snapshot", err)
 		return
 	}
 	st.Snapshot = snapshotStatus(snap, parts)
+	// A part's successful run says nothing of how far behind the table
+	// is: until the snapshot ends (and a run after it) the lag is unknown.
+	st.LagSeconds = nil
 }
 
 func snapshotStatus(snap datasync.Snapshot, parts []datasync.PartState) *SnapshotStatus {

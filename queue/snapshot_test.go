@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // startSnapshotWorker starts a worker whose handler queues snapshot parts.
@@ -42,7 +43,7 @@ func (f *fixture) snapshotDone(name string, gen int64) datasync.Snapshot {
 	f.t.Helper()
 	var snap datasync.Snapshot
 	eventually(f.t, "snapshot done", func() (bool, string) {
-		s, _, ok, err := mysql.ReadSnapshot(context.Background(), f.tgt, name)
+		s, _, ok, err := state.New(f.tgt).ReadSnapshot(context.Background(), name)
 		snap = s
 		return err == nil && ok && s.Done && s.Generation >= gen, fmt.Sprintf("%+v, %v", s, err)
 	})
@@ -64,7 +65,7 @@ func TestSnapshotThroughTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "parts under way", func() (bool, string) {
-		s, _, ok, err := mysql.ReadSnapshot(ctx, f.tgt, "big")
+		s, _, ok, err := state.New(f.tgt).ReadSnapshot(ctx, "big")
 		return ok && s.Rows > 0, fmt.Sprintf("%+v %v", s, err)
 	})
 	// A task of the table while the parts run writes nothing.
@@ -84,7 +85,7 @@ func TestSnapshotThroughTheQueue(t *testing.T) {
 			t.Errorf("run %d has trigger %s; want only the parts' runs (snapshot)", r.ID, r.Trigger)
 		}
 	}
-	st, _, err := mysql.ReadState(ctx, f.tgt, "big")
+	st, _, err := state.New(f.tgt).ReadState(ctx, "big")
 	if err != nil || st.Position.Key != nil || fmt.Sprint(st.Position.Cursor) != fmt.Sprint(snap.Bound) {
 		t.Errorf("cursor %v, %v; want the bound %v", st.Position, err, snap.Bound)
 	}
@@ -94,17 +95,17 @@ func TestSnapshotThroughTheQueue(t *testing.T) {
 	if _, err := synctest.Exec("UPDATE src_big SET name = 'full' WHERE id % 10 = 0"); err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.enq.Enqueue(ctx, tb, datasync.TriggerFull); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "generation 2 under way", func() (bool, string) {
-		s, _, _, err := mysql.ReadSnapshot(ctx, f.tgt, "big")
+		s, _, _, err := state.New(f.tgt).ReadSnapshot(ctx, "big")
 		return s.Generation == 2 && s.Rows > 0, fmt.Sprintf("%+v %v", s, err)
 	})
-	if err := queue.Rewind(ctx, f.pools, tb, nil); err != nil {
+	if err := ops.New(f.pools, nil).Rewind(ctx, tb, nil); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "tasks gone", func() (bool, string) { return f.taskGone("big") })

@@ -13,7 +13,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -43,12 +43,12 @@ type TableStatus struct {
 	// not answer.
 	RowAgeSeconds *float64 `json:"row_age_seconds"`
 	// LastRun is the newest line of the run log.
-	LastRun *mysql.RunRow `json:"last_run"`
+	LastRun *state.RunRow `json:"last_run"`
 	// LastSuccess is when the newest successful run ended, and
 	// LastSuccessAgeSeconds how long ago that was.
 	LastSuccess           *time.Time `json:"last_success"`
 	LastSuccessAgeSeconds *float64   `json:"last_success_age_seconds"`
-	// RowsRejected is how many of the table's rows are in syncd_rejects
+	// RowsRejected is how many of the table's rows are kept as rejects
 	// now: refused by the target, retried at every run.
 	RowsRejected int64 `json:"rows_rejected"`
 	// NextRun is when the table is next enqueued: the running scheduler's
@@ -167,8 +167,8 @@ func (r *StatusReader) stored(ctx context.Context, t tables.Table, entries []*as
 	st := TableStatus{Name: t.Name, File: t.File, Schedule: t.Schedule, Queue: queueOf(t), NextRun: nextRun(t, entries, now)}
 	r.task(&st, t, snap)
 	if sum, ok := snap.summary(t); ok {
-		if state := storedFrom(&st, sum, now); !st.Paused {
-			r.source(ctx, &st, t, state.Position, snap)
+		if stored := storedFrom(&st, sum, now); !st.Paused {
+			r.source(ctx, &st, t, stored.Position, snap)
 		}
 		return st
 	}
@@ -177,37 +177,38 @@ func (r *StatusReader) stored(ctx context.Context, t tables.Table, entries []*as
 		st.problem("target", err)
 		return st
 	}
-	state, _, err := mysql.ReadState(ctx, db, t.Name)
+	store := state.New(db)
+	stored, _, err := store.ReadState(ctx, t.Name)
 	if err != nil {
 		st.problem("target", err)
 		return st
 	}
-	st.Paused = state.Paused
-	_, st.timeCursor = state.Position.Cursor.(time.Time)
-	if !state.Position.IsZero() {
-		st.Cursor = state.Position.String()
+	st.Paused = stored.Paused
+	_, st.timeCursor = stored.Position.Cursor.(time.Time)
+	if !stored.Position.IsZero() {
+		st.Cursor = stored.Position.String()
 	}
-	if runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: 1}); err != nil {
+	if runs, err := store.ListRuns(ctx, state.RunFilter{Table: t.Name, Limit: 1}); err != nil {
 		st.problem("run log", err)
 	} else if len(runs) > 0 {
 		st.LastRun = &runs[0]
-		if r := runs[0]; r.Status == mysql.StatusFailed && r.Ended != nil {
+		if r := runs[0]; r.Status == state.StatusFailed && r.Ended != nil {
 			st.lastError(r.Error, *r.Ended)
 		}
 	}
-	if _, n, err := mysql.ListRejects(ctx, db, t.Name, 0); err != nil {
+	if _, n, err := store.ListRejects(ctx, t.Name, 0); err != nil {
 		st.problem("rejects", err)
 	} else {
 		st.RowsRejected = n
 	}
-	if started, ended, ok, err := mysql.LastSuccess(ctx, db, t.Name); err != nil {
+	if started, ended, ok, err := store.LastSuccess(ctx, t.Name); err != nil {
 		st.problem("run log", err)
 	} else if ok {
 		st.success(started, ended, now)
 	}
-	folded(ctx, db, &st, now)
+	folded(ctx, store, &st, now)
 	if !st.Paused {
-		r.source(ctx, &st, t, state.Position, snap)
+		r.source(ctx, &st, t, stored.Position, snap)
 	}
 	return st
 }

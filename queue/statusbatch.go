@@ -11,7 +11,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -23,7 +23,7 @@ const batchFrom = statusParallel
 // connection's state tables, each queue's tasks, each source clock. A
 // missing part is read table by table, as for a few tables.
 type snapshot struct {
-	summaries map[string]map[string]*mysql.Summary  // connection: table: summary
+	summaries map[string]map[string]*state.Summary  // connection: table: summary
 	tasks     map[string]map[string]*asynq.TaskInfo // queue: task id: task
 
 	mu     sync.Mutex
@@ -41,7 +41,7 @@ func (r *StatusReader) snapshot(ctx context.Context, ts []tables.Table) *snapsho
 	if len(ts) < batchFrom {
 		return nil
 	}
-	s := &snapshot{summaries: map[string]map[string]*mysql.Summary{}, tasks: map[string]map[string]*asynq.TaskInfo{}, clocks: map[string]*clockReading{}}
+	s := &snapshot{summaries: map[string]map[string]*state.Summary{}, tasks: map[string]map[string]*asynq.TaskInfo{}, clocks: map[string]*clockReading{}}
 	for _, t := range ts {
 		if _, done := s.summaries[t.Target.Connection]; !done {
 			s.summaries[t.Target.Connection] = r.summaries(ctx, t)
@@ -55,12 +55,12 @@ func (r *StatusReader) snapshot(ctx context.Context, ts []tables.Table) *snapsho
 
 // summaries reads the state tables of t's target connection; nil when
 // they cannot be read at once (then each table reads its own).
-func (r *StatusReader) summaries(ctx context.Context, t tables.Table) map[string]*mysql.Summary {
+func (r *StatusReader) summaries(ctx context.Context, t tables.Table) map[string]*state.Summary {
 	db, err := r.pools.DB(ctx, t.Target.Connection)
 	if err != nil {
 		return nil
 	}
-	m, err := mysql.Summaries(ctx, db)
+	m, err := state.New(db).Summaries(ctx)
 	if err != nil {
 		return nil
 	}
@@ -96,7 +96,7 @@ func (r *StatusReader) queueTasks(queue string) map[string]*asynq.TaskInfo {
 
 // summary returns the snapshot's summary of t: ok is false when t's
 // target was not read at once; s is nil when t has no state yet.
-func (s *snapshot) summary(t tables.Table) (sum *mysql.Summary, ok bool) {
+func (s *snapshot) summary(t tables.Table) (sum *state.Summary, ok bool) {
 	if s == nil || s.summaries[t.Target.Connection] == nil {
 		return nil, false
 	}
@@ -113,7 +113,7 @@ func (s *snapshot) task(t tables.Table) (info *asynq.TaskInfo, ok bool) {
 }
 
 // storedFrom fills st from sum, as the per-table reads would.
-func storedFrom(st *TableStatus, sum *mysql.Summary, now time.Time) datasync.State {
+func storedFrom(st *TableStatus, sum *state.Summary, now time.Time) datasync.State {
 	if sum == nil {
 		return datasync.State{}
 	}
@@ -123,7 +123,7 @@ func storedFrom(st *TableStatus, sum *mysql.Summary, now time.Time) datasync.Sta
 	}
 	_, st.timeCursor = sum.State.Position.Cursor.(time.Time)
 	st.LastRun, st.RowsRejected = sum.LastRun, sum.Rejected
-	if r := sum.LastRun; r != nil && r.Status == mysql.StatusFailed && r.Ended != nil {
+	if r := sum.LastRun; r != nil && r.Status == state.StatusFailed && r.Ended != nil {
 		st.lastError(r.Error, *r.Ended)
 	}
 	if sum.LastSuccess != nil && sum.LastSuccessStarted != nil {

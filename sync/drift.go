@@ -113,10 +113,9 @@ func (d Drift) String() string {
 // adds it. With accept, every change is taken as it is. It returns a note
 // for the run log when something changed.
 func checkSchema(ctx context.Context, o Options, st State, log zerolog.Logger) (string, error) {
-	ss, ok := o.Source.(SchemaSource)
-	tk, ok2 := o.Target.(SchemaTarget)
-	if !ok || !ok2 {
-		return "", nil
+	ss, tk, err := needSchema(o)
+	if err != nil {
+		return "", err
 	}
 	now, err := ss.Schema(ctx)
 	if err != nil {

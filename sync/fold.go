@@ -125,7 +125,7 @@ func peekRun(ctx context.Context, o Options, rec *RunRecord) (pre *prefetch, don
 	if folded {
 		// At debug: a hundred quiet tables would otherwise fill the log.
 		o.Logger.Debug().Str(FieldTable, o.Table.Name).Str(FieldTrigger, rec.Trigger).Dur("duration", rec.Ended.Sub(rec.Started)).
-			Str(FieldCursor, rec.CursorAfter.String()).Msg("run found nothing; folded into syncd_state")
+			Str(FieldCursor, rec.CursorAfter.String()).Msg("run found nothing; folded into the table's state")
 	}
 	// A state that moved meanwhile (another run, a rewind, a pause) is
 	// claimed and read again from the start.

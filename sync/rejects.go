@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// RejectRetrier is a Target that keeps refused rows aside (syncd_rejects)
+// RejectRetrier is a Target that keeps refused rows aside (as rejects)
 // and can try them again.
 type RejectRetrier interface {
 	// RejectedKeys returns the keys of the table's rejected rows.
@@ -29,10 +29,9 @@ type KeyReader interface {
 // again, so a row refused for a value that was fixed in the source (or a
 // target column that was widened) arrives without a full re-sync.
 func retryRejects(ctx context.Context, o Options, st State, rec *RunRecord) error {
-	rr, ok := o.Target.(RejectRetrier)
-	kr, ok2 := o.Source.(KeyReader)
-	if !ok || !ok2 {
-		return nil
+	rr, kr, ok, err := needRejects(o)
+	if !ok || err != nil {
+		return err
 	}
 	keys, err := rr.RejectedKeys(ctx, o.Table.Name)
 	if err != nil || len(keys) == 0 {

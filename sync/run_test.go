@@ -35,6 +35,14 @@ func (s *countingSource) ReadPage(_ context.Context, pos Position, _ any, limit 
 	return rows, nil
 }
 
+// countingSource has the capabilities every run needs (schema drift,
+// rejects), with nothing in them.
+func (s *countingSource) Schema(context.Context) ([]ColumnInfo, error) {
+	return []ColumnInfo{{Name: "id", Type: "BIGINT"}, {Name: "c", Type: "BIGINT"}}, nil
+}
+func (s *countingSource) MySQLType(ColumnInfo, bool) (string, error)       { return "BIGINT", nil }
+func (s *countingSource) ReadKeys(context.Context, [][]any) ([]Row, error) { return nil, nil }
+
 // slowTarget records how far the reader ran ahead of each write.
 type slowTarget struct {
 	src      *countingSource
@@ -51,6 +59,15 @@ func (t *slowTarget) WritePage(context.Context, State, []Row, Position) (WriteSt
 	if ahead := t.src.reads.Load() - t.writes; ahead > t.maxAhead {
 		t.maxAhead = ahead
 	}
+	return WriteStats{}, nil
+}
+
+// slowTarget keeps no columns and no rejects.
+func (t *slowTarget) SeenColumns(context.Context, string) ([]ColumnInfo, error) { return nil, nil }
+func (t *slowTarget) KeepColumns(context.Context, State, []ColumnInfo) error    { return nil }
+func (t *slowTarget) AddColumns(context.Context, []ColumnDef) ([]string, error) { return nil, nil }
+func (t *slowTarget) RejectedKeys(context.Context, string) ([][]any, error)     { return nil, nil }
+func (t *slowTarget) RetryRejects(context.Context, State, []Row, [][]any) (WriteStats, error) {
 	return WriteStats{}, nil
 }
 

@@ -89,7 +89,7 @@ const (
 
 // Runs are the settings of a table's run log.
 type Runs struct {
-	// Keep is how long a run stays in syncd_runs after it started; older
+	// Keep is how long a run stays in the run log after it started; older
 	// ones are pruned in the background (the table's newest run and
 	// newest successful run stay, and so does a run still under way).
 	Keep time.Duration `koanf:"keep"`

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
-	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/queue/ops"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -44,7 +44,7 @@ func (w *web) listTables(rw http.ResponseWriter, r *http.Request) {
 // statuses reads the status of every declared table, broken declaration
 // files included.
 func (w *web) statuses(ctx context.Context) []queue.TableStatus {
-	return queue.WithBroken(w.status.Read(ctx, w.cat.Tables()), w.cat.Broken())
+	return queue.WithBroken(w.ops.Status(ctx, w.cat.Tables()), w.cat.Broken())
 }
 
 type tableHandler func(rw http.ResponseWriter, r *http.Request, t tables.Table)
@@ -78,13 +78,13 @@ func (w *web) notDeclared(rw http.ResponseWriter, name string) {
 func (w *web) getTable(rw http.ResponseWriter, r *http.Request, t tables.Table) {
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
-	writeJSON(rw, http.StatusOK, w.status.Read(ctx, []tables.Table{t})[0])
+	writeJSON(rw, http.StatusOK, w.ops.Status(ctx, []tables.Table{t})[0])
 }
 
 // listRuns answers the run log, newest first: ?limit=N (default 20) and
 // ?failed=true select.
 func (w *web) listRuns(rw http.ResponseWriter, r *http.Request, t tables.Table) {
-	f := mysql.RunFilter{Table: t.Name, Limit: 20}
+	f := state.RunFilter{Table: t.Name, Limit: 20}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
@@ -103,12 +103,7 @@ func (w *web) listRuns(rw http.ResponseWriter, r *http.Request, t tables.Table) 
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
-	db, err := w.pools.DB(ctx, t.Target.Connection)
-	if err != nil {
-		writeError(rw, http.StatusServiceUnavailable, "%v", err)
-		return
-	}
-	runs, err := mysql.ListRuns(ctx, db, f)
+	runs, err := w.ops.Runs(ctx, t, f)
 	if err != nil {
 		writeError(rw, http.StatusServiceUnavailable, "%v", err)
 		return
@@ -150,24 +145,25 @@ func (w *web) action(do tableAction) http.HandlerFunc {
 }
 
 func (w *web) enqueueTable(ctx context.Context, t tables.Table) (actionResult, error) {
-	out, err := w.enq.Enqueue(ctx, t, datasync.TriggerManual)
-	return actionResult{Table: t.Name, Enqueue: out.String()}, err
+	res, err := w.ops.Enqueue(ctx, t, ops.EnqueueOptions{})
+	return actionResult{Table: t.Name, Enqueue: res.Outcome.String()}, err
 }
 
 func (w *web) pauseTable(ctx context.Context, t tables.Table) (actionResult, error) {
 	paused := true
-	return actionResult{Table: t.Name, Paused: &paused}, queue.Pause(ctx, w.pools, t)
+	return actionResult{Table: t.Name, Paused: &paused}, w.ops.Pause(ctx, t)
 }
 
-// resumeTable lifts the pause and queues a sync now, as syncd resume does.
+// resumeTable lifts the pause and queues a sync now, as syncd resume does:
+// a sync that cannot be queued is said in enqueue, not answered as a
+// failure, since the pause is lifted.
 func (w *web) resumeTable(ctx context.Context, t tables.Table) (actionResult, error) {
-	paused := false
-	if err := queue.Resume(ctx, w.pools, t); err != nil {
+	res, err := w.ops.Resume(ctx, t)
+	if err != nil {
 		return actionResult{}, err
 	}
-	res, err := w.enqueueTable(ctx, t)
-	res.Paused = &paused
-	return res, err
+	paused := false
+	return actionResult{Table: t.Name, Paused: &paused, Enqueue: queuedText(res)}, nil
 }
 
 // serveMetrics serves /metrics, with a sample for every table declared

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // chartData is what a table's chart draws: its lag and the rows each run
@@ -18,9 +18,9 @@ type chartData struct {
 	Table     string
 	From, Now time.Time
 	Lag       []lagPoint
-	Runs      []mysql.RunRow // started in the window, in any order
+	Runs      []state.RunRow // started in the window, in any order
 	// Folded counts the table's quiet scheduled runs that are not listed
-	// (folded into syncd_state): between listed runs the line is then an
+	// (folded into the table's state): between listed runs the line is then an
 	// upper bound.
 	Folded int64
 }
@@ -130,7 +130,7 @@ func drawRows(s *strings.Builder, d chartData, b chartBox) {
 		}
 	}
 	for _, r := range d.Runs {
-		if r.Status == mysql.StatusFailed {
+		if r.Status == state.StatusFailed {
 			fmt.Fprintf(s, `<rect class="failed" x="%.1f" y="%.1f" width="3" height="5" fill="#c0392b"><title>%s</title></rect>`,
 				b.x(d, r.Started)-1.5, b.rowBot+1, html.EscapeString(fmt.Sprintf("run %d failed: %s", r.ID, r.Error)))
 		}

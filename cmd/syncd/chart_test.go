@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // run is a run of the chart tests: started at s, ended at e, seconds
 // after t0; e == stillRunning: not ended.
 const stillRunning = -1 << 31
 
-func run(id int64, status string, t0 time.Time, s, e int, read int64) mysql.RunRow {
-	r := mysql.RunRow{ID: id, Status: status, Started: t0.Add(time.Duration(s) * time.Second), Read: read}
+func run(id int64, status string, t0 time.Time, s, e int, read int64) state.RunRow {
+	r := state.RunRow{ID: id, Status: status, Started: t0.Add(time.Duration(s) * time.Second), Read: read}
 	if e != stillRunning {
 		end := t0.Add(time.Duration(e) * time.Second)
 		r.Ended = &end
@@ -29,11 +29,11 @@ func run(id int64, status string, t0 time.Time, s, e int, read int64) mysql.RunR
 func TestLagSeries(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
-	runs := []mysql.RunRow{
-		run(4, mysql.StatusOK, t0, 100, 104, 10),
-		run(5, mysql.StatusFailed, t0, 110, 111, 0),
-		run(6, mysql.StatusOK, t0, 120, 130, 5),
-		run(7, mysql.StatusRunning, t0, 140, stillRunning, 0),
+	runs := []state.RunRow{
+		run(4, state.StatusOK, t0, 100, 104, 10),
+		run(5, state.StatusFailed, t0, 110, 111, 0),
+		run(6, state.StatusOK, t0, 120, 130, 5),
+		run(7, state.StatusRunning, t0, 140, stillRunning, 0),
 	}
 	settle := 5 * time.Second
 	want := []lagPoint{
@@ -51,7 +51,7 @@ func TestLagSeries(t *testing.T) {
 		t.Errorf("integer cursor: %v; want 4s after run 4, 30s now", got)
 	}
 	// A success before the window starts the line at the window's edge.
-	prior := run(1, mysql.StatusOK, t0, -50, -40, 3)
+	prior := run(1, state.StatusOK, t0, -50, -40, 3)
 	if got := lagSeries(runs, &prior, settle, at(0), at(150)); len(got) < 2 || !got[0].At.Equal(at(0)) || got[0].Lag != 55*time.Second || got[1].Lag != 159*time.Second {
 		t.Errorf("with a success before the window: %v; want 55s at its start, 159s when run 4 ends", got)
 	}
@@ -78,7 +78,7 @@ func equalPoints(a, b []lagPoint) bool {
 func TestRenderChart(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 	t0 := now.Add(-time.Hour)
-	runs := []mysql.RunRow{run(1, mysql.StatusOK, t0, 0, 2, 1200), run(2, mysql.StatusFailed, t0, 600, 601, 0), run(3, mysql.StatusOK, t0, 1200, 1210, 300)}
+	runs := []state.RunRow{run(1, state.StatusOK, t0, 0, 2, 1200), run(2, state.StatusFailed, t0, 600, 601, 0), run(3, state.StatusOK, t0, 1200, 1210, 300)}
 	runs[1].Error = `connection refused <&>`
 	d := chartData{Table: "items", From: t0, Now: now, Runs: runs, Lag: lagSeries(runs, nil, 5*time.Second, t0, now)}
 	svg := renderChart(d, largeChart)
@@ -97,14 +97,14 @@ func TestRenderChart(t *testing.T) {
 	// that shows the others.
 	d.Runs = nil
 	for i, n := range []int64{5000, 10, 12, 9, 11, 8, 10, 12, 9, 11, 8} {
-		d.Runs = append(d.Runs, run(int64(i), mysql.StatusOK, t0, i*60, i*60+1, n))
+		d.Runs = append(d.Runs, run(int64(i), state.StatusOK, t0, i*60, i*60+1, n))
 	}
 	if svg := renderChart(d, largeChart); strings.Count(svg, `class="cut"`) != 1 || !strings.Contains(svg, ">50<") {
 		t.Errorf("an initial load of 5,000 rows among runs of about 10: want it cut, the scale 50:\n%s", svg)
 	}
-	var many []mysql.RunRow
+	var many []state.RunRow
 	for i := range 3000 {
-		many = append(many, run(int64(i), mysql.StatusOK, t0, i, i+1, 2))
+		many = append(many, run(int64(i), state.StatusOK, t0, i, i+1, 2))
 	}
 	d.Runs = many
 	svg = renderChart(d, smallChart)
@@ -131,7 +131,7 @@ func TestPagesReloadWithoutScript(t *testing.T) {
 // line is an upper bound then, and not otherwise.
 func TestChartSaysFoldedRunsAreNotDrawn(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
-	runs := []mysql.RunRow{run(1, mysql.StatusOK, t0, 0, 10, 10)}
+	runs := []state.RunRow{run(1, state.StatusOK, t0, 0, 10, 10)}
 	d := chartData{Table: "items", From: t0, Now: t0.Add(time.Hour), Runs: runs, Lag: lagSeries(runs, nil, 0, t0, t0.Add(time.Hour))}
 	if svg := renderChart(d, largeChart); strings.Contains(svg, "at most") {
 		t.Errorf("no folded runs, yet the lag is called an upper bound:\n%s", svg)

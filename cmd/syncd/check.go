@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/syncd/syncd/sync/connect"
 )
 
 func newCheck(g *globals) *cobra.Command {
@@ -39,10 +37,10 @@ columns changed since the last run.`,
 			}
 			failed := 0
 			if connectToo {
-				pools := connect.NewPools(a.cfg)
-				defer pools.Close()
+				svc, closeAll := a.openDatabases()
+				defer closeAll()
 				for _, t := range ts {
-					for _, p := range connect.Check(cmd.Context(), pools, t) {
+					for _, p := range svc.Check(cmd.Context(), t) {
 						fmt.Fprintln(out, p)
 						if p.Error {
 							failed++

@@ -6,16 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/syncd/syncd/queue"
-	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/queue/ops"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -63,25 +61,19 @@ non-zero if it failed.`,
 }
 
 func (a *app) enqueue(ctx context.Context, out io.Writer, ts []tables.Table, o enqueueOptions) error {
-	var from any
+	eo := ops.EnqueueOptions{Rewind: o.full, AcceptSchema: o.acceptSchema, Follow: o.wait}
 	if o.from != "" {
 		var err error
-		if from, err = queue.ParseFrom(o.from); err != nil {
+		if eo.From, err = ops.ParseFrom(o.from); err != nil {
 			return badConfig(fmt.Errorf("--from: %w", err))
 		}
+		eo.Rewind = true
 	}
-	trigger := datasync.TriggerManual
-	switch {
-	case o.full:
-		trigger = datasync.TriggerFull
-	case from != nil:
-		trigger = datasync.TriggerRewind
-	}
-	pools, enq, closeAll := a.open()
+	svc, closeAll := a.open()
 	defer closeAll()
 	failed := 0
 	for _, t := range ts {
-		if err := a.enqueueOne(ctx, out, enq, pools, t, queue.Payload{Trigger: trigger, AcceptSchema: o.acceptSchema}, from, o.wait); err != nil {
+		if err := enqueueOne(ctx, out, svc, t, eo); err != nil {
 			fmt.Fprintf(out, "%s: %v\n", t.Name, err)
 			failed++
 		}
@@ -92,112 +84,41 @@ func (a *app) enqueue(ctx context.Context, out io.Writer, ts []tables.Table, o e
 	return nil
 }
 
-func (a *app) enqueueOne(ctx context.Context, out io.Writer, enq *queue.Enqueuer, pools *connect.Pools, t tables.Table, p queue.Payload, from any, wait bool) error {
-	trigger := p.Trigger
-	var lastRun int64
-	if wait || trigger != datasync.TriggerManual {
-		db, err := connect.StateDB(ctx, pools, t)
-		if err != nil {
-			return err
-		}
-		if lastRun, err = mysql.LastRunID(ctx, db, t.Name); err != nil {
-			return err
-		}
-	}
-	if trigger != datasync.TriggerManual {
-		if err := queue.Rewind(ctx, pools, t, from); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "%s: rewound to %s\n", t.Name, rewindPoint(from))
-	}
-	res, err := enq.EnqueuePayload(ctx, t, p)
-	// A sync running now stops at its next page, fenced by the rewind;
-	// the rewound run must not be lost as "already queued" behind it.
-	if err == nil && trigger != datasync.TriggerManual && res.Already == "active" {
-		fmt.Fprintf(out, "%s: waiting for the running sync to stop at its next page\n", t.Name)
-	}
-	for deadline := time.Now().Add(2 * time.Minute); err == nil && trigger != datasync.TriggerManual && res.Already == "active"; {
-		if time.Now().After(deadline) {
-			return errors.New("the sync running before the rewind has not stopped after 2 minutes; the rewind stands, and the table's next run starts from it")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
-		res, err = enq.EnqueuePayload(ctx, t, p)
-	}
+func enqueueOne(ctx context.Context, out io.Writer, svc *ops.Service, t tables.Table, eo ops.EnqueueOptions) error {
+	eo.Note = func(s string) { fmt.Fprintf(out, "%s: %s\n", t.Name, s) }
+	res, err := svc.Enqueue(ctx, t, eo)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s: %s\n", t.Name, res)
-	if !wait {
+	fmt.Fprintf(out, "%s: %s\n", t.Name, res.Outcome)
+	if !eo.Follow {
 		return nil
 	}
-	return a.follow(ctx, out, enq, pools, t, lastRun)
-}
-
-func rewindPoint(from any) string {
-	if from == nil {
-		return "the start (full re-sync)"
-	}
-	if t, ok := from.(time.Time); ok {
-		return t.Format(time.RFC3339Nano)
-	}
-	return fmt.Sprint(from)
+	return follow(ctx, out, svc, t, res.LastRun)
 }
 
 // follow prints the progress of t's run until it ends, then its result.
-// The rows left are counted on the source beside the run, for the
-// estimate; on a table too large to count quickly the estimate comes
-// later or not at all.
-func (a *app) follow(ctx context.Context, out io.Writer, enq *queue.Enqueuer, pools *connect.Pools, t tables.Table, lastRun int64) error {
-	db, err := pools.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return err
-	}
-	var total atomic.Int64
-	total.Store(-1)
-	countCtx, stopCount := context.WithCancel(ctx)
-	defer stopCount()
-	go func() {
-		st, _, err := mysql.ReadState(countCtx, db, t.Name)
-		if err != nil {
-			return
-		}
-		src, err := connect.OpenSource(countCtx, pools, t)
-		if err != nil {
-			return
-		}
-		defer src.Close()
-		if n, err := src.CountAfter(countCtx, st.Position); err == nil {
-			total.Store(n)
-		}
-	}()
+func follow(ctx context.Context, out io.Writer, svc *ops.Service, t tables.Table, lastRun int64) error {
 	p := newProgressPrinter(out, t.Name)
-	err = enq.Follow(ctx, t, time.Second, func(s queue.TaskStatus) { p.print(s, total.Load()) })
+	r, err := svc.Follow(ctx, t, lastRun, p.print)
 	p.done()
+	if err != nil && !errors.Is(err, ops.ErrNoRun) {
+		return err
+	}
+	// A snapshot's task writes no run of its own: its parts do.
+	if followed, err := followSnapshot(ctx, out, svc, t); followed || err != nil {
+		return err
+	}
 	if err != nil {
 		return err
 	}
-	if followed, err := followSnapshot(ctx, out, db, t, time.Second); followed || err != nil {
-		return err
-	}
-	runs, err := mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: 1})
-	if err != nil {
-		return err
-	}
-	if len(runs) == 0 || runs[0].ID <= lastRun && p.runID == 0 {
-		return errors.New("the task left the queue without a run in syncd_runs (was the table removed?)")
-	}
-	r := runs[0]
 	dur := time.Duration(0)
 	if r.Ended != nil {
 		dur = r.Ended.Sub(r.Started).Round(time.Millisecond)
 	}
 	fmt.Fprintf(out, "%s: run %d %s: %d rows read (%d inserted, %d updated, %d unchanged) in %s, cursor %s\n",
 		t.Name, r.ID, r.Status, r.Read, r.Inserted, r.Updated, r.Unchanged, dur, orNone(r.CursorAfter))
-	if r.Status != mysql.StatusOK {
+	if r.Status != state.StatusOK {
 		return fmt.Errorf("run %d %s: %s", r.ID, r.Status, r.Error)
 	}
 	return nil
@@ -213,12 +134,11 @@ func orNone(s string) string {
 // progressPrinter writes a progress line: rewritten in place on a
 // terminal, a new line every few seconds elsewhere (logs, CI).
 type progressPrinter struct {
-	out   io.Writer
-	name  string
-	tty   bool
-	last  time.Time
-	runID int64
-	line  bool
+	out  io.Writer
+	name string
+	tty  bool
+	last time.Time
+	line bool
 }
 
 func newProgressPrinter(out io.Writer, name string) *progressPrinter {
@@ -236,7 +156,6 @@ func (p *progressPrinter) print(s queue.TaskStatus, total int64) {
 	p.last = time.Now()
 	text := s.State
 	if pr := s.Progress; pr != nil {
-		p.runID = pr.RunID
 		text = progressText(pr, total, time.Since(pr.Started))
 	}
 	if p.tty {

@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/queue/ops"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -160,7 +159,7 @@ func (c *runTotals) get(w *web, t tables.Table, p queue.Progress, elapsed time.D
 	}
 	c.m[t.Name] = [2]int64{p.RunID, -1}
 	go func() {
-		n := countLeft(w.ctx, w.pools, t)
+		n := countLeft(w.ctx, w.ops, t)
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if v := c.m[t.Name]; v[0] == p.RunID && n >= 0 {
@@ -172,23 +171,10 @@ func (c *runTotals) get(w *web, t tables.Table, p queue.Progress, elapsed time.D
 
 // countLeft counts the source rows after t's stored position, -1 when
 // they cannot be counted in time.
-func countLeft(ctx context.Context, pools *connect.Pools, t tables.Table) int64 {
+func countLeft(ctx context.Context, o *ops.Service, t tables.Table) int64 {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	db, err := pools.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return -1
-	}
-	st, _, err := mysql.ReadState(ctx, db, t.Name)
-	if err != nil {
-		return -1
-	}
-	src, err := connect.OpenSource(ctx, pools, t)
-	if err != nil {
-		return -1
-	}
-	defer src.Close()
-	n, err := src.CountAfter(ctx, st.Position)
+	n, err := o.CountLeft(ctx, t)
 	if err != nil {
 		return -1
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 )
 
@@ -16,7 +16,7 @@ func TestRunsAfterFolding(t *testing.T) {
 	pgDSN := synctest.Postgres(t)
 	_, myDSN := synctest.MariaDB(t)
 	tgt := synctest.Open(t, "mysql", myDSN)
-	must(t, mysql.EnsureSchema(context.Background(), tgt))
+	must(t, state.New(tgt).Ensure(context.Background()))
 	synctest.Exec(t, tgt,
 		"INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at, rows_read) VALUES "+
 			"('items', 'schedule', 'ok', 1, '2026-03-01 10:00:00', '2026-03-01 10:00:01', 7), "+

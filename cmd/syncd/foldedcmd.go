@@ -2,21 +2,22 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"time"
 
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/queue/ops"
+	"github.com/syncd/syncd/sync/state"
+	"github.com/syncd/syncd/tables"
 )
 
 // printFolded says, below syncd runs' list, how many scheduled runs
-// found nothing and are folded into syncd_state rather than listed.
-func printFolded(ctx context.Context, w io.Writer, db *sql.DB, f mysql.RunFilter) error {
+// found nothing and are folded into the table's state rather than listed.
+func printFolded(ctx context.Context, w io.Writer, o *ops.Service, t tables.Table, f state.RunFilter) error {
 	if f.Failed {
 		return nil
 	}
-	folded, err := mysql.ReadFolded(ctx, db, f.Table)
+	folded, err := o.Folded(ctx, t)
 	if err != nil || folded.Ended == nil {
 		return err
 	}

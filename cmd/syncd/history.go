@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -12,7 +11,8 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/queue/ops"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -44,7 +44,7 @@ func (w *web) pages(mux *http.ServeMux) {
 type historyData struct {
 	Row      rowData
 	Chart    template.HTML
-	Runs     []mysql.RunRow
+	Runs     []state.RunRow
 	Limit    int
 	Monitor  string
 	Problems []string
@@ -66,15 +66,14 @@ func (w *web) history(rw http.ResponseWriter, r *http.Request, t tables.Table) {
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
 	now := time.Now()
-	d := historyData{Row: rowData{w.status.Read(ctx, []tables.Table{t})[0], w.cfg.HTTP.ReadOnly}, Limit: limit, Monitor: monitorPath + "/"}
+	d := historyData{Row: rowData{w.ops.Status(ctx, []tables.Table{t})[0], w.cfg.HTTP.ReadOnly}, Limit: limit, Monitor: monitorPath + "/"}
 	if c, err := w.readChart(ctx, t, now); err != nil {
 		d.Problems = append(d.Problems, "chart: "+err.Error())
 	} else {
 		d.Chart = template.HTML(renderChart(c, largeChart)) // #nosec G203 -- built by renderChart, every text escaped
 	}
-	if db, err := w.pools.DB(ctx, t.Target.Connection); err != nil {
-		d.Problems = append(d.Problems, "run log: "+err.Error())
-	} else if d.Runs, err = mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Limit: limit}); err != nil {
+	var err error
+	if d.Runs, err = w.ops.Runs(ctx, t, state.RunFilter{Limit: limit}); err != nil {
 		d.Problems = append(d.Problems, "run log: "+err.Error())
 	}
 	renderPage(rw, "table.html", d)
@@ -99,7 +98,7 @@ func (w *web) chart(rw http.ResponseWriter, r *http.Request, t tables.Table) {
 func (w *web) row(rw http.ResponseWriter, r *http.Request, t tables.Table) {
 	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
 	defer cancel()
-	renderPage(rw, "rowdoc", rowData{w.status.Read(ctx, []tables.Table{t})[0], w.cfg.HTTP.ReadOnly})
+	renderPage(rw, "rowdoc", rowData{w.ops.Status(ctx, []tables.Table{t})[0], w.cfg.HTTP.ReadOnly})
 }
 
 // renderPage executes one of the page templates into rw; a template
@@ -119,33 +118,30 @@ func renderPage(rw http.ResponseWriter, name string, data any) {
 // where the lag line starts.
 func (w *web) readChart(ctx context.Context, t tables.Table, now time.Time) (chartData, error) {
 	d := chartData{Table: t.Name, From: now.Add(-chartWindow), Now: now}
-	db, err := w.pools.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return d, err
-	}
-	if d.Runs, err = mysql.ListRuns(ctx, db, mysql.RunFilter{Table: t.Name, Since: d.From, Limit: chartRuns}); err != nil {
+	var err error
+	if d.Runs, err = w.ops.Runs(ctx, t, state.RunFilter{Since: d.From, Limit: chartRuns}); err != nil {
 		return d, err
 	}
 	// Quiet scheduled runs are folded into the state, not listed: only
 	// the newest is known, and it ends the lag line where it is.
-	f, err := mysql.ReadFolded(ctx, db, t.Name)
+	f, err := w.ops.Folded(ctx, t)
 	if err != nil {
 		return d, err
 	}
 	d.Folded = f.Count
 	if f.Ended != nil && f.Started.After(d.From) {
-		d.Runs = append([]mysql.RunRow{*queue.FoldedRun(t.Name, f, "")}, d.Runs...)
+		d.Runs = append([]state.RunRow{*queue.FoldedRun(t.Name, f, "")}, d.Runs...)
 	}
 	before := d.From
 	if n := len(d.Runs); n == chartRuns {
 		before = d.Runs[n-1].Started
 		d.From = before
 	}
-	prior, ok, err := mysql.LastSuccessBefore(ctx, db, t.Name, before)
+	prior, ok, err := w.ops.LastSuccessBefore(ctx, t, before)
 	if err != nil {
 		return d, err
 	}
-	var pp *mysql.RunRow
+	var pp *state.RunRow
 	if ok {
 		pp = &prior
 	} else if n := len(d.Runs); n > 0 && d.Runs[n-1].Started.After(d.From) {
@@ -153,7 +149,7 @@ func (w *web) readChart(ctx context.Context, t tables.Table, now time.Time) (cha
 		d.From = d.Runs[n-1].Started
 	}
 	d.From = minTime(d.From, now.Add(-time.Minute))
-	settle, err := lagSettle(ctx, db, t)
+	settle, err := lagSettle(ctx, w.ops, t)
 	if err != nil {
 		return d, err
 	}
@@ -164,8 +160,8 @@ func (w *web) readChart(ctx context.Context, t tables.Table, now time.Time) (cha
 // lagSettle is the settle the lag of t counts: its declared settle for a
 // time cursor, none for integer and rowversion cursors, whose upper
 // bound is the source's newest value at the run's start.
-func lagSettle(ctx context.Context, db *sql.DB, t tables.Table) (time.Duration, error) {
-	st, _, err := mysql.ReadState(ctx, db, t.Name)
+func lagSettle(ctx context.Context, o *ops.Service, t tables.Table) (time.Duration, error) {
+	st, _, err := o.State(ctx, t)
 	if err != nil {
 		return 0, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/syncd/syncd/queue"
+	"github.com/syncd/syncd/queue/ops"
 	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/tables"
 )
@@ -30,7 +31,7 @@ type web struct {
 	redis   redis.UniversalClient
 	mon     *asynqmon.HTTPHandler
 	enq     *queue.Enqueuer
-	status  *queue.StatusReader
+	ops     *ops.Service
 	metrics *metrics
 	// totals are the row counts of running syncs, for the live estimate.
 	totals runTotals
@@ -54,8 +55,8 @@ func newWeb(cfg *tables.Config, pools *connect.Pools, cat *queue.Catalog, m *met
 		done:    make(chan struct{}),
 	}
 	w.ctx, w.stop = context.WithCancel(context.Background())
-	w.status = queue.NewStatusReader(pools, w.enq.Inspector())
-	m.watch(w.enq.Inspector(), func(ctx context.Context) []queue.TableStatus { return w.status.Read(ctx, cat.Tables()) })
+	w.ops = ops.New(pools, w.enq)
+	m.watch(w.enq.Inspector(), func(ctx context.Context) []queue.TableStatus { return w.ops.Status(ctx, cat.Tables()) })
 	return w
 }
 

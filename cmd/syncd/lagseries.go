@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // lagPoint is how far behind its source a table was at a moment.
@@ -30,7 +30,7 @@ type success struct {
 // window, in any order; prior is the last successful run started before
 // them, nil for none. Failed and running runs move nothing. Before the
 // first success there is no lag: the series starts there.
-func lagSeries(runs []mysql.RunRow, prior *mysql.RunRow, settle time.Duration, from, now time.Time) []lagPoint {
+func lagSeries(runs []state.RunRow, prior *state.RunRow, settle time.Duration, from, now time.Time) []lagPoint {
 	succ := successes(runs, prior, settle)
 	var pts []lagPoint
 	var bound time.Time
@@ -53,10 +53,10 @@ func lagSeries(runs []mysql.RunRow, prior *mysql.RunRow, settle time.Duration, f
 }
 
 // successes returns the successful runs among runs and prior, by end.
-func successes(runs []mysql.RunRow, prior *mysql.RunRow, settle time.Duration) []success {
+func successes(runs []state.RunRow, prior *state.RunRow, settle time.Duration) []success {
 	var out []success
-	add := func(r mysql.RunRow) {
-		if r.Status == mysql.StatusOK && r.Ended != nil {
+	add := func(r state.RunRow) {
+		if r.Status == state.StatusOK && r.Ended != nil {
 			out = append(out, success{end: *r.Ended, bound: queue.UpperBound(r.Started, settle, true)})
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -398,7 +398,7 @@ func checkShippedMetricNames(t *testing.T, scraped map[string]float64) {
 }
 
 // notAMetric are syncd_ names in the docs that are tables, not metrics.
-var notAMetric = map[string]bool{"syncd_state": true, "syncd_runs": true, "syncd_rejects": true}
+var notAMetric = map[string]bool{"syncd_state": true, "syncd_runs": true, "syncd_rejects": true, "syncd_snapshots": true, "syncd_snapshot_parts": true}
 
 func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
@@ -421,7 +421,7 @@ func TestShortDuration(t *testing.T) {
 // neither widens a column nor breaks the alignment of the runs.
 func TestRunsStayAligned(t *testing.T) {
 	ended := time.Date(2026, 3, 1, 8, 0, 1, 0, time.UTC)
-	runs := []mysql.RunRow{
+	runs := []state.RunRow{
 		{ID: 12, Started: ended.Add(-time.Second), Ended: &ended, Trigger: "schedule", Status: "ok", Read: 120, Inserted: 4, Updated: 110, Unchanged: 3, Rejected: 3, CursorAfter: "t:2026-03-01T08:00:00Z [\"i:1\"]"},
 		{ID: 11, Started: ended.Add(-time.Minute), Ended: &ended, Trigger: "schedule", Status: "failed",
 			Error: strings.Repeat("a very long error that goes on ", 8)},

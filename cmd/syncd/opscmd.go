@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncd/syncd/queue"
-	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/queue/ops"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -46,11 +46,11 @@ with its progress, and its last error. --json prints the same as /api/tables.`,
 			if err != nil && (len(declared) > 0 || len(broken) == 0) {
 				return err
 			}
-			pools, enq, closeAll := a.open()
+			svc, closeAll := a.open()
 			defer closeAll()
 			ctx, cancel := context.WithTimeout(cmd.Context(), statusTimeout)
 			defer cancel()
-			sts := queue.WithBroken(queue.NewStatusReader(pools, enq.Inspector()).Read(ctx, ts), broken)
+			sts := queue.WithBroken(svc.Status(ctx, ts), broken)
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), sts)
 			}
@@ -88,12 +88,20 @@ func (a *app) splitBroken(names []string) (declared []string, broken []queue.Bro
 	return declared, broken
 }
 
-// open returns the database pools and the queue client of a, and the
-// func that closes both.
-func (a *app) open() (*connect.Pools, *queue.Enqueuer, func()) {
+// open returns the operations service over a's databases and queue, and
+// the func that closes them.
+func (a *app) open() (*ops.Service, func()) {
 	pools := connect.NewPools(a.cfg)
 	enq := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
-	return pools, enq, func() { enq.Close(); pools.Close() }
+	return ops.New(pools, enq), func() { enq.Close(); pools.Close() }
+}
+
+// openDatabases returns the operations service over a's databases alone,
+// for the operations that never touch the queue, and the func that
+// closes them.
+func (a *app) openDatabases() (*ops.Service, func()) {
+	pools := connect.NewPools(a.cfg)
+	return ops.New(pools, nil), func() { pools.Close() }
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -168,7 +176,7 @@ func partsText(s queue.TableStatus) string {
 	return strings.Join(parts, "; ")
 }
 
-func lastRunText(r *mysql.RunRow, now time.Time) string {
+func lastRunText(r *state.RunRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}
@@ -237,7 +245,7 @@ func orDash(s string) string {
 }
 
 func newRuns(g *globals) *cobra.Command {
-	var f mysql.RunFilter
+	var f state.RunFilter
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "runs NAME",
@@ -251,14 +259,10 @@ func newRuns(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
-			db, err := pools.DB(cmd.Context(), ts[0].Target.Connection)
-			if err != nil {
-				return err
-			}
+			o, closeAll := a.openDatabases()
+			defer closeAll()
 			f.Table = ts[0].Name
-			runs, err := mysql.ListRuns(cmd.Context(), db, f)
+			runs, err := o.Runs(cmd.Context(), ts[0], f)
 			if err != nil {
 				return err
 			}
@@ -268,7 +272,7 @@ func newRuns(g *globals) *cobra.Command {
 			if err := printRuns(cmd.OutOrStdout(), runs); err != nil {
 				return err
 			}
-			return printFolded(cmd.Context(), cmd.OutOrStdout(), db, f)
+			return printFolded(cmd.Context(), cmd.OutOrStdout(), o, ts[0], f)
 		},
 	}
 	cmd.Flags().IntVar(&f.Limit, "limit", 20, "show at most N runs")
@@ -288,7 +292,7 @@ func orEmpty[T any](s []T) []T {
 // printRuns writes one line per run; a run's error follows it, indented.
 // The columns are aligned over the run lines alone, so that a long error
 // neither widens a column nor breaks the alignment.
-func printRuns(w io.Writer, runs []mysql.RunRow) error {
+func printRuns(w io.Writer, runs []state.RunRow) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tREJECTED\tDURATION\tCURSOR AFTER")
@@ -319,13 +323,13 @@ func printRuns(w io.Writer, runs []mysql.RunRow) error {
 
 func newPause(g *globals) *cobra.Command {
 	return newTablesCommand(g, "pause", "Pause tables: their tasks end at once, reading nothing from the source",
-		`pause marks each table paused in its target's syncd_state. Its scheduled
+		`pause marks each table paused in its target's state. Its scheduled
 tasks then end at once without touching the source (pause a table whose
 source is down for maintenance), and a sync running now stops at its next
 page boundary, its cursor matching the rows written. resume continues from
 the stored cursor.`,
-		func(ctx context.Context, w io.Writer, pools *connect.Pools, _ *queue.Enqueuer, t tables.Table) error {
-			if err := queue.Pause(ctx, pools, t); err != nil {
+		func(ctx context.Context, w io.Writer, o *ops.Service, t tables.Table) error {
+			if err := o.Pause(ctx, t); err != nil {
 				return err
 			}
 			fmt.Fprintf(w, "%s: paused (a sync running now stops at its next page)\n", t.Name)
@@ -339,21 +343,26 @@ func newResume(g *globals) *cobra.Command {
 continues from the stored cursor and so picks up every row written while it
 was paused. Without Redis the pause is still lifted; the schedule takes the
 table up again.`,
-		func(ctx context.Context, w io.Writer, pools *connect.Pools, enq *queue.Enqueuer, t tables.Table) error {
-			if err := queue.Resume(ctx, pools, t); err != nil {
+		func(ctx context.Context, w io.Writer, o *ops.Service, t tables.Table) error {
+			res, err := o.Resume(ctx, t)
+			if err != nil {
 				return err
 			}
-			out, err := enq.Enqueue(ctx, t, datasync.TriggerManual)
-			if err != nil {
-				fmt.Fprintf(w, "%s: resumed; no sync queued now (%v): the schedule takes it up\n", t.Name, err)
-				return nil
-			}
-			fmt.Fprintf(w, "%s: resumed; sync %s\n", t.Name, out)
+			fmt.Fprintf(w, "%s: resumed; %s\n", t.Name, queuedText(res))
 			return nil
 		})
 }
 
-type cliAction func(ctx context.Context, w io.Writer, pools *connect.Pools, enq *queue.Enqueuer, t tables.Table) error
+// queuedText says what became of the sync a resume queues, in the CLI
+// and the API alike.
+func queuedText(r ops.Resumed) string {
+	if r.NotQueued != nil {
+		return fmt.Sprintf("no sync queued now (%v): the schedule takes it up", r.NotQueued)
+	}
+	return "sync " + r.Outcome.String()
+}
+
+type cliAction func(ctx context.Context, w io.Writer, o *ops.Service, t tables.Table) error
 
 // newTablesCommand builds pause, resume and cancel, which differ only in
 // what they do to each table.
@@ -368,11 +377,11 @@ func newTablesCommand(g *globals, use, short, long string, do cliAction) *cobra.
 			if err != nil {
 				return err
 			}
-			pools, enq, closeAll := a.open()
+			o, closeAll := a.open()
 			defer closeAll()
 			var errs []error
 			for _, t := range ts {
-				if err := do(cmd.Context(), cmd.OutOrStdout(), pools, enq, t); err != nil {
+				if err := do(cmd.Context(), cmd.OutOrStdout(), o, t); err != nil {
 					errs = append(errs, fmt.Errorf("%s %s: %w", use, t.Name, err))
 				}
 			}
@@ -390,8 +399,8 @@ Asynq's cancel: the run stops at its page boundary (the page being written
 rolls back, the cursor matches the rows written) and the task goes to retry,
 continuing from the cursor after its backoff. To keep a table stopped, pause
 it instead.`,
-		func(_ context.Context, w io.Writer, _ *connect.Pools, enq *queue.Enqueuer, t tables.Table) error {
-			running, err := enq.Cancel(t)
+		func(_ context.Context, w io.Writer, o *ops.Service, t tables.Table) error {
+			running, err := o.Cancel(t)
 			switch {
 			case err != nil:
 				return err

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // pageFiles are the pages' templates, style and script, in the binary:
@@ -49,7 +49,7 @@ func (w *web) page(rw http.ResponseWriter, r *http.Request) {
 }
 
 // tookText is how long a run took, or has been running.
-func tookText(r mysql.RunRow) string {
+func tookText(r state.RunRow) string {
 	if r.Ended == nil {
 		return shortDuration(time.Since(r.Started)) + "…"
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/syncd/syncd/queue"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 )
 
 // chromiumInstall is how Debian gets the browser the page test drives.
@@ -228,7 +228,7 @@ func TestPageLastError(t *testing.T) {
 		t.Fatalf("a broken declaration:\n%s", page)
 	}
 	failed := queue.TableStatus{Name: "items", Schedule: "@daily", LastError: "login failed", LastErrorAt: &at,
-		LastRun: &mysql.RunRow{Status: "failed", Error: "login failed", Ended: &at}}
+		LastRun: &state.RunRow{Status: "failed", Error: "login failed", Ended: &at}}
 	if page := render(failed); strings.Count(page, "login failed") != 1 {
 		t.Fatalf("the last run's error shown twice:\n%s", page)
 	}

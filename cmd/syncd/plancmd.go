@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/syncd/syncd/sync/connect"
 )
 
 func newPlan(g *globals) *cobra.Command {
@@ -22,10 +20,10 @@ index on the cursor column. It changes nothing, in either database.`,
 			if err != nil {
 				return err
 			}
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
+			svc, closeAll := a.openDatabases()
+			defer closeAll()
 			for _, t := range ts {
-				_, ddl, err := connect.Plan(cmd.Context(), pools, t)
+				_, ddl, err := svc.Plan(cmd.Context(), t)
 				if err != nil {
 					return err
 				}

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -36,14 +35,14 @@ writes nothing.`,
 			if err != nil {
 				return err
 			}
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
+			svc, closeAll := a.openDatabases()
+			defer closeAll()
 			o.Logger = a.log
 			failed := 0
 			var first error
 			for _, t := range ts {
 				began := time.Now()
-				rep, err := connect.Reconcile(cmd.Context(), pools, t, o)
+				rep, err := svc.Reconcile(cmd.Context(), t, o)
 				if err != nil {
 					failed++
 					first = cmpErr(first, fmt.Errorf("reconcile %s: %w", t.Name, err))

@@ -5,9 +5,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
 )
 
 func newRejects(g *globals) *cobra.Command {
@@ -17,9 +14,9 @@ func newRejects(g *globals) *cobra.Command {
 		Use:   "rejects NAME",
 		Short: "List the rows the target refused for a table",
 		Long: `rejects lists the rows of a table that the target refused (a value too long,
-out of range, an invalid date...), kept in syncd_rejects with the server's
-error. Every run of the table tries them again from the source: fix the
-source row or the target column, then syncd enqueue NAME.`,
+out of range, an invalid date...), kept aside in the target with the
+server's error. Every run of the table tries them again from the source:
+fix the source row or the target column, then syncd enqueue NAME.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, ts, err := loadTables(g, args, false)
@@ -27,13 +24,9 @@ source row or the target column, then syncd enqueue NAME.`,
 				return err
 			}
 			t := ts[0]
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
-			db, err := connect.StateDB(cmd.Context(), pools, t)
-			if err != nil {
-				return err
-			}
-			rs, total, err := mysql.ListRejects(cmd.Context(), db, t.Name, limit)
+			o, closeAll := a.openDatabases()
+			defer closeAll()
+			rs, total, err := o.Rejects(cmd.Context(), t, limit)
 			if err != nil {
 				return err
 			}

@@ -2,45 +2,32 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/syncd/syncd/queue/ops"
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/tables"
 )
 
-// followSnapshot waits, after the table's task has left the queue, for
-// the snapshot it began or found to end, printing its parts' progress
-// every few seconds; followed is false when no snapshot runs.
-func followSnapshot(ctx context.Context, out io.Writer, db *sql.DB, t tables.Table, every time.Duration) (followed bool, err error) {
-	snap, parts, ok, err := mysql.ReadSnapshot(ctx, db, t.Name)
-	if err != nil || !ok || !snap.Running {
-		return false, err
-	}
-	gen, last := snap.Generation, time.Time{}
-	for snap.Running && snap.Generation == gen {
-		if time.Since(last) >= 5*every {
-			fmt.Fprintf(out, "%s: snapshot %d: %d/%d parts done, %d rows; %s\n", t.Name, gen, snap.PartsDone, snap.Parts, snap.Rows, partLines(parts))
+// followSnapshot prints the progress of the snapshot t's task began or
+// found, every five seconds, and its end; followed is false when no
+// snapshot runs.
+func followSnapshot(ctx context.Context, out io.Writer, svc *ops.Service, t tables.Table) (followed bool, err error) {
+	var last time.Time
+	snap, followed, err := svc.FollowSnapshot(ctx, t, time.Second, func(snap datasync.Snapshot, parts []datasync.PartState) {
+		if time.Since(last) >= 5*time.Second {
+			fmt.Fprintf(out, "%s: snapshot %d: %d/%d parts done, %d rows; %s\n", t.Name, snap.Generation, snap.PartsDone, snap.Parts, snap.Rows, partLines(parts))
 			last = time.Now()
 		}
-		select {
-		case <-ctx.Done():
-			return true, ctx.Err()
-		case <-time.After(every):
-		}
-		if snap, parts, _, err = mysql.ReadSnapshot(ctx, db, t.Name); err != nil {
-			return true, err
-		}
-	}
-	if snap.Generation != gen || !snap.Done {
-		return true, fmt.Errorf("%s: snapshot %d was given up (a --full began snapshot %d)", t.Name, gen, snap.Generation)
+	})
+	if err != nil || !followed {
+		return followed, err
 	}
 	fmt.Fprintf(out, "%s: snapshot %d done: %d rows in %d parts, cursor set to the bound %s\n",
-		t.Name, gen, snap.Rows, snap.Parts, datasync.Position{Cursor: snap.Bound})
+		t.Name, snap.Generation, snap.Rows, snap.Parts, datasync.Position{Cursor: snap.Bound})
 	return true, nil
 }
 

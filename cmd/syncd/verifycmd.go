@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -35,13 +34,13 @@ common text form (json, xml...) are listed and left out.`,
 			if err != nil {
 				return err
 			}
-			pools := connect.NewPools(a.cfg)
-			defer pools.Close()
+			svc, closeAll := a.openDatabases()
+			defer closeAll()
 			out := cmd.OutOrStdout()
 			unequal := 0
 			for _, t := range ts {
 				began := time.Now()
-				rep, err := connect.Verify(cmd.Context(), pools, t, ranges)
+				rep, err := svc.Verify(cmd.Context(), t, ranges)
 				took := time.Since(began)
 				if err != nil {
 					return fmt.Errorf("verify %s: %w", t.Name, err)

@@ -7,6 +7,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -76,7 +77,7 @@ func checkDrift(ctx context.Context, p *Pools, t tables.Table, src *datasync.SQL
 	if err != nil {
 		return nil // checkTarget reports it
 	}
-	seen, err := mysql.SeenColumns(ctx, db, t.Name)
+	seen, err := state.New(db).SeenColumns(ctx, t.Name)
 	if err != nil || seen == nil {
 		return nil
 	}

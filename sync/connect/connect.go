@@ -14,7 +14,9 @@ import (
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mssql"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/postgres"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -76,7 +78,7 @@ func (p *Pools) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, db := range p.dbs {
-		mysql.ForgetStatements(db)
+		state.ForgetStatements(db)
 		db.Close()
 		delete(p.dbs, name)
 	}
@@ -112,7 +114,7 @@ func Dialect(driver string) (datasync.Dialect, error) {
 type Job struct {
 	Table   tables.Table
 	Source  *datasync.SQLSource
-	Target  *mysql.Target
+	Target  *mysqltarget.Target
 	Mapping datasync.Mapping
 	// Created is true when Open created the target table (target.create).
 	Created bool
@@ -190,16 +192,26 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 }
 
 // OpenTarget opens the target of t for the columns of m.
-func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysql.Target, error) {
+func OpenTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping) (*mysqltarget.Target, error) {
 	return openTarget(ctx, p, t, m, false)
 }
 
-func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, schemaReady bool) (*mysql.Target, error) {
+func openTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mapping, schemaReady bool) (*mysqltarget.Target, error) {
 	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
 		return nil, err
 	}
-	return mysql.NewTarget(ctx, db, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
+	return mysqltarget.NewTarget(ctx, db, mysqltarget.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key, OnBadRows: t.OnBadRows, SchemaReady: schemaReady})
+}
+
+// Store returns the state store of t's target connection, its state
+// tables created or upgraded on first use.
+func Store(ctx context.Context, p *Pools, t tables.Table) (*state.Store, error) {
+	db, err := StateDB(ctx, p, t)
+	if err != nil {
+		return nil, err
+	}
+	return state.New(db), nil
 }
 
 // StateDB returns the pool of t's target connection with syncd's state
@@ -209,7 +221,7 @@ func StateDB(ctx context.Context, p *Pools, t tables.Table) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db, mysql.EnsureSchema(ctx, db)
+	return db, state.New(db).Ensure(ctx)
 }
 
 // targetDB returns the pool of t's target connection and its table.
@@ -237,7 +249,7 @@ func removedColumns(ctx context.Context, p *Pools, t tables.Table, err error) er
 	if terr != nil {
 		return err
 	}
-	seen, serr := mysql.SeenColumns(ctx, db, t.Name)
+	seen, serr := state.New(db).SeenColumns(ctx, t.Name)
 	if serr != nil || seen == nil {
 		return err
 	}
@@ -272,7 +284,7 @@ func RecordFailure(ctx context.Context, p *Pools, t tables.Table, trigger string
 	if serr != nil {
 		return serr
 	}
-	return mysql.RecordFailure(ctx, db, t.Name, trigger, when, err.Error())
+	return state.New(db).RecordFailure(ctx, t.Name, trigger, when, err.Error())
 }
 
 // Run runs t once with everything opened from p.

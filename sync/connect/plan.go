@@ -6,6 +6,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -33,7 +34,7 @@ func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, str
 	if err != nil {
 		return def, "", fmt.Errorf("%s: target.table: %w", t.Name, err)
 	}
-	return def, mysql.CreateTableSQL(id, def), nil
+	return def, mysqltarget.CreateTableSQL(id, def), nil
 }
 
 // createTarget creates the target table of t when target.create is set and
@@ -54,5 +55,5 @@ func createTarget(ctx context.Context, p *Pools, t tables.Table) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("plan target table of %s: %w", t.Name, err)
 	}
-	return mysql.CreateTable(ctx, db, id, def)
+	return mysqltarget.CreateTable(ctx, db, id, def)
 }

@@ -6,7 +6,8 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -14,7 +15,7 @@ import (
 // movedAfterPeek is the real target, whose state something else moves
 // (here a rewind) just after a quiet run has peeked at it.
 type movedAfterPeek struct {
-	*mysql.Target
+	*mysqltarget.Target
 	move func()
 }
 
@@ -41,7 +42,7 @@ func TestPrefetchedPageIsDroppedWhenTheStateMoved(t *testing.T) {
 	}
 	defer job.Close()
 	tgt := movedAfterPeek{job.Target, func() {
-		if err := mysql.Rewind(ctx, w.tgt, "items", datasync.Position{}); err != nil {
+		if err := state.New(w.tgt).Rewind(ctx, "items", datasync.Position{}); err != nil {
 			t.Error(err)
 		}
 		synctest.Exec(t, w.tgt, "DELETE FROM items")

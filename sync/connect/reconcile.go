@@ -6,6 +6,7 @@ import (
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -22,7 +23,7 @@ func Reconcile(ctx context.Context, p *Pools, t tables.Table, o datasync.Reconci
 	if err != nil {
 		return datasync.ReconcileReport{}, err
 	}
-	if snap, _, ok, err := mysql.ReadSnapshot(ctx, db, t.Name); err != nil || (ok && snap.Running) {
+	if snap, _, ok, err := state.New(db).ReadSnapshot(ctx, t.Name); err != nil || (ok && snap.Running) {
 		return datasync.ReconcileReport{}, errOr(err, fmt.Errorf("reconcile %s: %w (%d of %d parts done); reconcile once it has ended",
 			t.Name, datasync.ErrSnapshotRunning, snap.PartsDone, snap.Parts))
 	}
@@ -99,7 +100,7 @@ func storedPosition(ctx context.Context, p *Pools, t tables.Table) (datasync.Pos
 	if err != nil {
 		return datasync.Position{}, false, err
 	}
-	st, synced, err := mysql.ReadState(ctx, db, t.Name)
+	st, synced, err := state.New(db).ReadState(ctx, t.Name)
 	return st.Position, synced, err
 }
 

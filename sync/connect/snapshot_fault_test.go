@@ -9,7 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -166,7 +166,7 @@ func TestSnapshotFullWhileRunning(t *testing.T) {
 	if _, err := Reconcile(ctx, w.p, w.tbl, datasync.ReconcileOptions{Logger: zerolog.Nop()}); !errors.Is(err, datasync.ErrSnapshotRunning) {
 		t.Errorf("reconcile during a snapshot: %v; want ErrSnapshotRunning", err)
 	}
-	if err := mysql.RewindFull(ctx, w.tgt, w.tbl.Name); err != nil {
+	if err := state.New(w.tgt).RewindFull(ctx, w.tbl.Name); err != nil {
 		t.Fatal(err)
 	}
 	row := datasync.Row{int64(1), "stale", time.Now().UTC().Truncate(time.Second)}

@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -100,7 +100,7 @@ var errKilled = errors.New("worker killed")
 // read returns the table's snapshot and parts.
 func (w *snapWorld) read(t *testing.T) (datasync.Snapshot, []datasync.PartState) {
 	t.Helper()
-	snap, parts, ok, err := mysql.ReadSnapshot(context.Background(), w.tgt, w.tbl.Name)
+	snap, parts, ok, err := state.New(w.tgt).ReadSnapshot(context.Background(), w.tbl.Name)
 	if err != nil || !ok {
 		t.Fatalf("read snapshot: ok %v, %v", ok, err)
 	}
@@ -110,7 +110,7 @@ func (w *snapWorld) read(t *testing.T) (datasync.Snapshot, []datasync.PartState)
 // cursor returns the table's stored position.
 func (w *snapWorld) cursor(t *testing.T) datasync.Position {
 	t.Helper()
-	st, _, err := mysql.ReadState(context.Background(), w.tgt, w.tbl.Name)
+	st, _, err := state.New(w.tgt).ReadState(context.Background(), w.tbl.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -29,7 +29,7 @@ func Verify(ctx context.Context, p *Pools, t tables.Table, ranges int) (datasync
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}
-	st, synced, err := mysql.ReadState(ctx, db, t.Name)
+	st, synced, err := state.New(db).ReadState(ctx, t.Name)
 	if err != nil {
 		return datasync.VerifyReport{}, err
 	}

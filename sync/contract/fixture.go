@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -140,7 +141,7 @@ func (e *env) run(t tables.Table, afterPage func(int) error) (datasync.RunRecord
 		e.t.Fatalf("mapping: %v", err)
 	}
 	id, _ := tables.ParseIdent(t.Target.Table, 2)
-	tgt, err := mysql.NewTarget(ctx, e.tgt, mysql.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key})
+	tgt, err := mysqltarget.NewTarget(ctx, e.tgt, mysqltarget.TargetOptions{Table: id, Columns: m.Columns, Key: m.Key})
 	if err != nil {
 		e.t.Fatalf("open target: %v", err)
 	}

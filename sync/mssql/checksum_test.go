@@ -47,7 +47,7 @@ func TestFamilyOfSQLServerTypes(t *testing.T) {
 		"VARBINARY": datasync.FamilyBytes, "ROWVERSION": datasync.FamilyInt, "UNIQUEIDENTIFIER": datasync.FamilyUUID,
 		"XML": datasync.FamilyOther, "DATETIMEOFFSET": datasync.FamilyOther,
 	} {
-		if got := datasync.FamilyOf(datasync.Column{Name: "c", DatabaseType: typ}); got != want {
+		if got := (Dialect{}).Family(datasync.Column{Name: "c", DatabaseType: typ}); got != want {
 			t.Errorf("FamilyOf(%s) = %d, want %d", typ, got, want)
 		}
 	}

@@ -26,8 +26,11 @@ type Dialect struct {
 }
 
 var (
-	_ datasync.Dialect   = Dialect{}
-	_ datasync.Cataloger = Dialect{}
+	_ datasync.Dialect       = Dialect{}
+	_ datasync.Cataloger     = Dialect{}
+	_ datasync.SchemaErrors  = Dialect{}
+	_ datasync.ColumnRefiner = Dialect{}
+	_ datasync.CursorChecker = Dialect{}
 )
 
 // Type names of the driver (types.go: makeGoLangTypeName), plus

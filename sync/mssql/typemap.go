@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysqltarget"
 )
 
 var _ datasync.TypeMapper = Dialect{}
@@ -13,7 +14,7 @@ var _ datasync.TypeMapper = Dialect{}
 // tabulates it. Exact values stay exact (decimal and money as DECIMAL,
 // never DOUBLE); time types keep their wall clock, at most to the
 // microsecond MySQL stores (datetime2(7)'s last digit is rounded; the
-// cursor itself is kept exactly in syncd_state).
+// cursor itself is kept exactly in the state store).
 func (Dialect) MySQLType(c datasync.ColumnInfo, indexed bool) (string, error) {
 	switch c.Type {
 	case typeBit:
@@ -35,24 +36,24 @@ func (Dialect) MySQLType(c datasync.ColumnInfo, indexed bool) (string, error) {
 	case typeDate:
 		return "DATE", nil
 	case typeTime:
-		return fmt.Sprintf("TIME(%d)", datasync.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("TIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
 	case typeSmallDateTime:
 		return "DATETIME", nil
 	case typeDateTime:
 		return "DATETIME(3)", nil
 	case typeDateTime2:
-		return fmt.Sprintf("DATETIME(%d)", datasync.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("DATETIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
 	case typeDateTimeOffset:
 		// The converter gives the instant in UTC; the offset is not kept.
-		return fmt.Sprintf("DATETIME(%d)", datasync.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("DATETIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
 	case typeChar, typeNChar, typeVarChar, typeNVarChar:
-		return datasync.MySQLText(c.Length, indexed), nil
+		return mysqltarget.MySQLText(c.Length, indexed), nil
 	case typeText, typeNText, typeXML:
 		return "LONGTEXT", nil
 	case typeBinary:
-		return datasync.MySQLBinary(c.Length, true, indexed), nil
+		return mysqltarget.MySQLBinary(c.Length, true, indexed), nil
 	case typeVarBinary:
-		return datasync.MySQLBinary(c.Length, false, indexed), nil
+		return mysqltarget.MySQLBinary(c.Length, false, indexed), nil
 	case typeImage:
 		return "LONGBLOB", nil
 	case typeGUID:

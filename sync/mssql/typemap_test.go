@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -66,7 +66,7 @@ func planSQL(t *testing.T, tbl tables.Table, info datasync.TableInfo) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mysql.CreateTableSQL(id, def) + "\n"
+	return mysqltarget.CreateTableSQL(id, def) + "\n"
 }
 
 func TestCreateTableGolden(t *testing.T) {

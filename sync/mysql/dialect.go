@@ -1,3 +1,7 @@
+// Package mysql is the MySQL/MariaDB source dialect of syncd: its
+// quoting, paging, converters, catalog and checksum text. Writing MySQL
+// as the target is sync/mysqltarget's; syncd's own tables are
+// sync/state's.
 package mysql
 
 import (
@@ -7,6 +11,7 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
@@ -18,8 +23,9 @@ import (
 type Dialect struct{}
 
 var (
-	_ datasync.Dialect   = Dialect{}
-	_ datasync.Cataloger = Dialect{}
+	_ datasync.Dialect      = Dialect{}
+	_ datasync.Cataloger    = Dialect{}
+	_ datasync.SchemaErrors = Dialect{}
 )
 
 // serverWallClock is the wall clock of the server's default time zone,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
+
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"

@@ -1,10 +1,12 @@
-package mysql
+package mysql_test
 
 import (
 	"flag"
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -25,16 +27,16 @@ func TestCreateTableGolden(t *testing.T) {
 	}}
 	tbl := tables.Table{Name: "stock", Source: tables.Source{Table: "shop.stock", Key: []string{"id"}, Cursor: "modified"},
 		Target: tables.Target{Table: "wms_stock", Create: true}}
-	def, err := datasync.PlanTable(tbl, info, Dialect{})
+	def, err := datasync.PlanTable(tbl, info, mysql.Dialect{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := CreateTableSQL(tables.Ident{Parts: []string{"wms_stock"}}, def) + "\n"
+	got := mysqltarget.CreateTableSQL(tables.Ident{Parts: []string{"wms_stock"}}, def) + "\n"
 	tbl.Target.Columns = map[string]string{"item_id": "id", "changed_at": "modified", "sku": "sku"}
-	if def, err = datasync.PlanTable(tbl, info, Dialect{}); err != nil {
+	if def, err = datasync.PlanTable(tbl, info, mysql.Dialect{}); err != nil {
 		t.Fatal(err)
 	}
-	got += CreateTableSQL(tables.Ident{Parts: []string{"wms", "wms_stock"}}, def) + "\n"
-	got += AddColumnsSQL(tables.Ident{Parts: []string{"wms_stock"}}, def.Columns[1:]) + "\n"
+	got += mysqltarget.CreateTableSQL(tables.Ident{Parts: []string{"wms", "wms_stock"}}, def) + "\n"
+	got += mysqltarget.AddColumnsSQL(tables.Ident{Parts: []string{"wms_stock"}}, def.Columns[1:]) + "\n"
 	synctest.CheckGolden(t, "create_table", got, *update)
 }

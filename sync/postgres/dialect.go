@@ -19,8 +19,9 @@ import (
 type Dialect struct{}
 
 var (
-	_ datasync.Dialect   = Dialect{}
-	_ datasync.Cataloger = Dialect{}
+	_ datasync.Dialect      = Dialect{}
+	_ datasync.Cataloger    = Dialect{}
+	_ datasync.SchemaErrors = Dialect{}
 )
 
 // Quote implements datasync.Dialect: "schema"."table".

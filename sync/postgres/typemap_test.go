@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysql"
+	"github.com/syncd/syncd/sync/mysqltarget"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -43,7 +43,7 @@ func TestCreateTableGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	synctest.CheckGolden(t, "create_table", mysql.CreateTableSQL(tables.Ident{Parts: []string{"items"}}, def)+"\n", *update)
+	synctest.CheckGolden(t, "create_table", mysqltarget.CreateTableSQL(tables.Ident{Parts: []string{"items"}}, def)+"\n", *update)
 
 	// A string key and a text cursor stay indexable.
 	tbl.Source.Key, tbl.Source.Cursor = []string{"name"}, "qty"
