@@ -87,7 +87,7 @@ bench: build services
 
 # The benchmark's smoke mode, a few seconds, to keep it from rotting (CI).
 bench-smoke: build services
-	$(BIN)/syncd-bench -syncd $(BIN)/syncd -rows 10000 -runs 1 -skip-4n \
+	$(BIN)/syncd-bench -syncd $(BIN)/syncd -rows 10000 -runs 1 -skip-4n -rate 20000 -snapshot-workers 1,2 \
 	  -many 3 -many-rows 10 -many-every 1s -many-window 2s -many-history 1000 -many-baseline=false \
 	  -reconcile 5000,2000
 

@@ -33,6 +33,9 @@ type Handler struct {
 	// out of each other's way (see processReconcile); without it they
 	// still never write at once: the later one's claim fences the other.
 	Inspector *asynq.Inspector
+	// Rates, when set, holds each table with a rate: to it, across
+	// workers; when nil, reads are unlimited.
+	Rates *Rates
 	// Parts, when set, queues the parts of snapshots: a table with no
 	// cursor (a first load, a --full) whose source is large enough, or
 	// that declares snapshot.parts, is loaded in key order by parts that
@@ -120,6 +123,7 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		AcceptSchema: p.AcceptSchema,
 		Logger:       h.Log,
 		Progress:     h.progress(t.Name, task.ResultWriter()),
+		Limiter:      h.Rates.For(t),
 	})
 	return h.finish(t, rec, err)
 }

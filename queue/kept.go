@@ -36,6 +36,7 @@ func (h *Handler) runKept(ctx context.Context, task *asynq.Task, t tables.Table,
 			Logger:       h.Log,
 			Progress:     h.progress(t.Name, task.ResultWriter()),
 			Cached:       cached,
+			Limiter:      h.Rates.For(t),
 		})
 		h.Jobs.Give(job, t, err)
 		if errors.Is(err, datasync.ErrSetupStale) && attempt == 0 {

@@ -110,6 +110,9 @@ func peekRun(ctx context.Context, o Options, rec *RunRecord) (pre *prefetch, don
 			return nil, false, nil
 		}
 		if len(rows) > 0 {
+			if err := waitRate(ctx, o.Limiter, o.Table.Name, len(rows)); err != nil {
+				return nil, true, err
+			}
 			pre.page = page{rows: rows, last: o.Mapping.PositionOf(rows[len(rows)-1])}
 			return pre, false, nil
 		}

@@ -296,7 +296,7 @@ func (l *lookback) write(ctx context.Context, st State, repair, gone [][]any, re
 			return fmt.Errorf("read %d late rows of %s: %w", len(repair), l.o.Table.Name, err)
 		}
 		live, _ := splitPage(rows, l.o.Mapping, len(l.src.s.cols))
-		ws, err := writeRows(ctx, l.o.Target, st, live, gone, st.Position)
+		ws, err := writeLive(ctx, l.o.Target, st, live, gone, st.Position)
 		if err != nil {
 			return fmt.Errorf("write %d late rows of %s: %w", len(live)+len(gone), l.o.Table.Name, err)
 		}

@@ -118,13 +118,31 @@ func (m *Mapping) add(target string, from int, targetOf map[int]string) {
 	}
 }
 
-// Project turns a source row into a target row.
+// Project turns a source row into a target row: r itself when the target
+// takes every source column in the source's order (the rows are not
+// changed after they are read), else a new row.
 func (m Mapping) Project(r Row) Row {
+	if m.identity(len(r)) {
+		return r
+	}
 	out := make(Row, len(m.From))
 	for i, j := range m.From {
 		out[i] = r[j]
 	}
 	return out
+}
+
+// identity reports whether projecting a row of n columns keeps it as is.
+func (m Mapping) identity(n int) bool {
+	if len(m.From) != n {
+		return false
+	}
+	for i, j := range m.From {
+		if i != j {
+			return false
+		}
+	}
+	return true
 }
 
 // PositionOf returns the position of a source row.

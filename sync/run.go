@@ -57,13 +57,17 @@ type Options struct {
 	// key; with deletes: mark, marked rows left out), which the lookback
 	// compares the window behind the cursor with; nil: no lookback.
 	Current *SQLSource
+	// Limiter, when set, holds the table's reads to its rate: each page
+	// read is charged to it before it is written.
+	Limiter Limiter
 }
 
 // Run syncs one table once: it claims the table, reads every source row
 // after the stored position up to the run's upper bound in pages, and has
 // the target write each page together with the new position. Page N+1 is
-// read while page N is written. On any error the target is left at the
-// last committed page boundary with a matching position.
+// read and prepared (sorted, encoded) while page N is written. On any
+// error the target is left at the last committed page boundary with a
+// matching position.
 func Run(ctx context.Context, o Options) (RunRecord, error) {
 	rec := RunRecord{Table: o.Table.Name, Trigger: o.Trigger, Started: time.Now()}
 	pre, done, err := peekRun(ctx, o, &rec)
@@ -159,7 +163,7 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre)
+	pages := preparePages(ctx, o, readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre))
 	for p := range pages {
 		if p.err != nil {
 			return p.err
@@ -180,9 +184,8 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 }
 
 func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord, log zerolog.Logger) error {
-	live, gone := splitPage(p.rows, o.Mapping, len(o.Source.Columns()))
 	pctx, cancel := pageContext(ctx, o.Table)
-	ws, err := writeRows(pctx, o.Target, st, live, gone, p.last)
+	ws, err := writeRows(pctx, o, st, p)
 	err = timedOut(ctx, pctx, err, o.Table)
 	cancel()
 	if err != nil {
@@ -209,7 +212,7 @@ func upperBound(ctx context.Context, o Options, pre *prefetch) (any, error) {
 // read before the claim, that page followed by readPages after it.
 func readPagesAfter(ctx context.Context, o Options, start Position, hi any, pre *prefetch) <-chan page {
 	if pre == nil {
-		return readPages(ctx, o.Source, start, hi, o.Table, o.Mapping)
+		return readPages(ctx, o.Source, start, hi, o.Table, o.Mapping, o.Limiter)
 	}
 	out := make(chan page, 1)
 	go func() {
@@ -222,7 +225,7 @@ func readPagesAfter(ctx context.Context, o Options, start Position, hi any, pre 
 		if len(pre.page.rows) < o.Table.BatchSize {
 			return
 		}
-		for p := range readPages(ctx, o.Source, pre.page.last, hi, o.Table, o.Mapping) {
+		for p := range readPages(ctx, o.Source, pre.page.last, hi, o.Table, o.Mapping, o.Limiter) {
 			select {
 			case out <- p:
 			case <-ctx.Done():
@@ -259,23 +262,32 @@ type page struct {
 	rows []Row
 	last Position
 	err  error
+	// out are rows projected to the target's columns, and prep the page
+	// prepared by the target (preparePages).
+	out  []Row
+	prep Prepared
+	// gone are the keys of the rows source.deleted_when marks deleted,
+	// which the page removes from the target (splitPage).
+	gone [][]any
 }
 
-// readPages reads pages in a goroutine of its own, one page ahead of the
-// writer: the channel holds one page, so memory stays bounded by about
-// three pages whatever the table's size. It closes the channel after the
+// readPages reads pages in a goroutine of its own, ahead of the writer:
+// while page N is written, N+1 is prepared (preparePages) and N+2 read.
+// The channel is unbuffered, so memory stays bounded by about three pages
+// whatever the table's size. Each page read is charged to lim (the
+// table's rate) before it is handed on. It closes the channel after the
 // last page or the first error.
-func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping) <-chan page {
+func readPages(ctx context.Context, src Source, pos Position, hi any, t tables.Table, m Mapping, lim Limiter) <-chan page {
 	read := func(ctx context.Context, after Position, limit int) ([]Row, error) {
 		return src.ReadPage(ctx, after, hi, limit)
 	}
-	return readPagesWith(ctx, read, pos, t, m)
+	return readPagesWith(ctx, read, pos, t, m, lim)
 }
 
 // readPagesWith is readPages with read for the source's ReadPage: a
 // snapshot part reads in key order through it.
-func readPagesWith(ctx context.Context, read func(ctx context.Context, after Position, limit int) ([]Row, error), pos Position, t tables.Table, m Mapping) <-chan page {
-	out := make(chan page, 1)
+func readPagesWith(ctx context.Context, read func(ctx context.Context, after Position, limit int) ([]Row, error), pos Position, t tables.Table, m Mapping, lim Limiter) <-chan page {
+	out := make(chan page)
 	limit := t.BatchSize
 	go func() {
 		defer close(out)
@@ -286,6 +298,9 @@ func readPagesWith(ctx context.Context, read func(ctx context.Context, after Pos
 			cancel()
 			if err == nil && len(rows) == 0 {
 				return
+			}
+			if err == nil {
+				err = waitRate(ctx, lim, t.Name, len(rows))
 			}
 			p := page{rows: rows, err: err}
 			if err == nil {

@@ -72,7 +72,7 @@ func runPart(ctx context.Context, o PartOptions, src SnapshotSource, tgt Snapsho
 	read := func(ctx context.Context, after Position, limit int) ([]Row, error) {
 		return src.ReadKeyRange(ctx, ps.Lo, after.Key, ps.Hi, limit)
 	}
-	for p := range readPagesWith(ctx, read, Position{Key: ps.Last}, o.Table, o.Mapping) {
+	for p := range preparePages(ctx, o.Options, readPagesWith(ctx, read, Position{Key: ps.Last}, o.Table, o.Mapping, o.Limiter)) {
 		if p.err != nil {
 			return Snapshot{}, p.err
 		}
@@ -104,12 +104,8 @@ func runPart(ctx context.Context, o PartOptions, src SnapshotSource, tgt Snapsho
 
 // writePart writes one page of a part, as writePage does for a run.
 func writePart(ctx context.Context, o PartOptions, tgt PartWriter, ps *PartState, p page, fresh bool, rec *RunRecord, log zerolog.Logger) error {
-	out := make([]Row, len(p.rows))
-	for i, r := range p.rows {
-		out[i] = o.Mapping.Project(r)
-	}
 	pctx, cancel := pageContext(ctx, o.Table)
-	ws, err := tgt.WritePart(pctx, *ps, out, p.last.Key, fresh)
+	ws, err := writePartRows(pctx, tgt, *ps, p, fresh)
 	err = timedOut(ctx, pctx, err, o.Table)
 	cancel()
 	if err != nil {

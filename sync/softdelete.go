@@ -43,9 +43,9 @@ func splitPage(rows []Row, m Mapping, ncols int) (live []Row, gone [][]any) {
 	return live, gone
 }
 
-// writeRows writes a page of live rows and removes the gone ones, moving
+// writeLive writes a page of live rows and removes the gone ones, moving
 // the position to pos, all in one target transaction.
-func writeRows(ctx context.Context, tgt Target, st State, live []Row, gone [][]any, pos Position) (WriteStats, error) {
+func writeLive(ctx context.Context, tgt Target, st State, live []Row, gone [][]any, pos Position) (WriteStats, error) {
 	if len(gone) == 0 {
 		return tgt.WritePage(ctx, st, live, pos)
 	}

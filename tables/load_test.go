@@ -124,7 +124,10 @@ func TestLoadTables(t *testing.T) {
 	if !slices.Equal(names, []string{"order-lines.v2", "stock", "supplier"}) {
 		t.Fatalf("names = %q, want the three in file order, stock named after its file", names)
 	}
-	lines, stock := tables[0], tables[1]
+	lines, stock, supplier := tables[0], tables[1], tables[2]
+	if supplier.Rate != 5000 || stock.Rate != 0 {
+		t.Errorf("rate: supplier %d, stock %d; want 5000 as declared and 0 (unlimited) when left out", supplier.Rate, stock.Rate)
+	}
 	if lines.Settle != 0 || lines.BatchSize != 1000 || lines.Target.Connection != "wms" || lines.Source.CursorClock != ClockUTC ||
 		lines.Reconcile != "0 3 * * *" || lines.Deletes != DeletesDelete {
 		t.Errorf("order-lines = %+v, want settle 0s kept, batch_size and target from syncd.yaml, reconcile kept, deletes: delete", lines)
@@ -196,6 +199,8 @@ func TestLoadTableProblems(t *testing.T) {
 		"deleted_when_keep.yaml":      {ErrBadValue, `source.deleted_when: invalid value: deletes is "keep", which writes soft-deleted rows as ordinary rows (allowed: deletes: delete or mark, or no deleted_when)`},
 		"deleted_when_two.yaml":       {ErrBadValue, `source.deleted_when: invalid value "IS_DELETED = 1; DELETE FROM T": a ';' (allowed: one SQL condition, like is_deleted = 1)`},
 		"negative_lookback.yaml":      {ErrOutOfRange, "lookback: out of range: -10s (allowed: 0s to turn it off, or more; left out: 3 times settle)"},
+		"negative_rate.yaml":          {ErrOutOfRange, "rate: out of range: -5 (allowed: 0 for unlimited, or rows per second from 1)"},
+		"fractional_rate.yaml":        {ErrBadValue, "rate: invalid value 2.5 (allowed: a whole number)"},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 		"bad_snapshot_parts.yaml":     {ErrOutOfRange, `snapshot.parts: out of range: 300 (allowed: 0 for one part per 1000000 source rows, at most 16; or 1 to 256)`},
 		"bad_snapshot_key.yaml":       {ErrUnknownKey, `snapshot.part`},

@@ -41,6 +41,10 @@ type Table struct {
 	// commits); 0 turns it off. Only time cursors have one. Left out, it
 	// is LookbackSettles times Settle.
 	Lookback time.Duration `koanf:"lookback"`
+	// Rate caps how many rows a second are read from the table's source,
+	// across all its runs, parts and workers (held in Redis); 0, the
+	// default, is unlimited.
+	Rate int64 `koanf:"rate"`
 	// Snapshot says how the first load (and --full) is split into parts.
 	Snapshot Snapshot `koanf:"snapshot"`
 

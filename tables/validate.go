@@ -33,6 +33,9 @@ func (t Table) Validate(cfg *Config) error {
 	t.Target.check(p, t.Source.Key, cfg)
 	t.checkCreate(p)
 	t.checkDeletes(p)
+	if t.Rate < 0 {
+		p.addf("rate", "%w: %d (allowed: 0 for unlimited, or rows per second from 1)", ErrOutOfRange, t.Rate)
+	}
 	t.checkSnapshot(p)
 	checkRun(p, "", t.run())
 	checkKeep(p, "", t.Runs.Keep)

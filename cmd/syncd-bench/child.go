@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // writeConfig writes a syncd.yaml and the benchmark table's declaration
@@ -59,6 +60,8 @@ type childRun struct {
 	read     int64
 	inserted int64
 	updated  int64
+	// duration is the run's own, from its run log line.
+	duration time.Duration
 }
 
 // runSyncd runs `syncd sync bench_items` as a child process and reads its
@@ -87,9 +90,11 @@ func (r *childRun) parseLog(log []byte) error {
 			Rows     int64  `json:"rows"`
 			Inserted int64  `json:"inserted"`
 			Updated  int64  `json:"updated"`
+			Duration string `json:"duration"` // like "1.5s"
 		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "run finished" {
 			r.read, r.inserted, r.updated = line.Rows, line.Inserted, line.Updated
+			r.duration, _ = time.ParseDuration(line.Duration) // zero when absent: no rate measured
 			return nil
 		}
 	}

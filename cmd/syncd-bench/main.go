@@ -32,6 +32,8 @@ type options struct {
 	baselineBatch              int
 	naiveSample, batchSample   int
 	skip4N, keep               bool
+	rate                       int
+	snapshotWorkers            []int
 	freshChanges               int
 	redis                      string
 	out, syncd, pgURL, myDSN   string
@@ -62,6 +64,7 @@ func parseFlags() options {
 	flag.IntVar(&o.naiveSample, "naive-sample", 5000, "rows the row-by-row loop writes, extrapolated to N")
 	flag.IntVar(&o.batchSample, "batch-sample", 1_000_000, "rows the 100-row-batch loop writes, extrapolated to N (all N when N is smaller)")
 	flag.BoolVar(&o.skip4N, "skip-4n", false, "skip the first load of 4N rows that shows memory is flat in N")
+	flag.IntVar(&o.rate, "rate", 50_000, "rows per second of the rate: stage, a first load with rate: declared (0: skip it)")
 	flag.IntVar(&o.freshChanges, "fresh-changes", 200, "changes timed from source commit to visible in the target (0: skip freshness)")
 	flag.StringVar(&o.redis, "redis", "127.0.0.1:6379", "Redis for the freshness run's queue (a queue of its own, removed after)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the syncd_bench databases for inspection")
@@ -72,6 +75,7 @@ func parseFlags() options {
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server (URL; its database is replaced)")
 	flag.StringVar(&o.myDSN, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB server (go-sql-driver DSN; its database is replaced)")
 	flag.StringVar(&o.database, "db", "syncd_bench", "name of the databases the benchmark creates and drops on both servers")
+	snapWorkers := flag.String("snapshot-workers", "1,2,4", "worker processes of the snapshot stages, comma-separated; each splits the table in as many parts (empty: skip)")
 	many := flag.String("many", "200,1000", "table counts of the many-tables stage, comma-separated (empty: skip it)")
 	flag.IntVar(&o.manyRows, "many-rows", 1000, "rows in each table of the many-tables stage")
 	flag.IntVar(&o.manyChurn, "many-churn", 20, "rows changed a second, each in a random table, in the many-tables stage")
@@ -89,13 +93,14 @@ func parseFlags() options {
 	flag.BoolVar(&o.onlyLookback, "only-lookback", false, "run the lookback stage alone: quiet runs of the N-row table with lookback 0, default and 1h")
 	flag.IntVar(&o.lookbackRuns, "lookback-runs", 30, "rounds of the lookback stage (each times one quiet run of every setting)")
 	flag.Parse()
-	o.many = parseCounts(*many)
-	o.reconcileSizes = parseCounts(*reconcile)
+	o.many = parseCounts("many", *many)
+	o.reconcileSizes = parseCounts("reconcile", *reconcile)
+	o.snapshotWorkers = parseCounts("snapshot-workers", *snapWorkers)
 	return o
 }
 
 // parseCounts reads "200,1000"; a bad number ends the program.
-func parseCounts(s string) []int {
+func parseCounts(flagName, s string) []int {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f == "" {
@@ -103,7 +108,7 @@ func parseCounts(s string) []int {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
-			log.Fatalf("-many: %q is not a table count", f)
+			log.Fatalf("-%s: %q is not a count", flagName, f)
 		}
 		out = append(out, n)
 	}
@@ -215,6 +220,14 @@ func (b *bench) measureLoads(ctx context.Context) error {
 		return err
 	}
 	if err := b.incremental(ctx); err != nil {
+		return err
+	}
+	b.results.rateDeclared = b.o.rate
+	if err := b.rateStage(ctx); err != nil {
+		return err
+	}
+	// After the catch-up, which needs the ordinary first load's cursor.
+	if err := b.snapshotStage(ctx); err != nil {
 		return err
 	}
 	if err := b.naiveLoops(ctx); err != nil {

@@ -115,8 +115,40 @@ func (b *bench) incremental(ctx context.Context) error {
 		if err := sameRows(ctx, b.pg, b.my, "items"); err != nil {
 			return err
 		}
+		if err := b.incrementalBaseline(ctx, i); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// incrementalBaseline times the baseline binary's catch-up of another
+// tenth, right after this build's, when there is a baseline.
+func (b *bench) incrementalBaseline(ctx context.Context, i int) error {
+	if b.o.baseline == "" {
+		return nil
+	}
+	m := &b.results.incrBase
+	if m.name == "" {
+		*m = measure{name: "syncd incremental catch-up, baseline", note: b.o.baseline}
+	}
+	changed, err := touchTenth(ctx, b.o.pgBench, (i+5)%10)
+	if err != nil {
+		return err
+	}
+	m.rows = changed
+	var c childRun
+	err = b.timed(m, func() (err error) {
+		c, err = runSyncd(ctx, b.o.baseline, b.baseConfig)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.read != changed || c.updated != changed {
+		return fmt.Errorf("baseline catch-up read %d and updated %d rows, want %d", c.read, c.updated, changed)
+	}
+	return sameRows(ctx, b.pg, b.my, "items")
 }
 
 // naiveLoops times the hand-written loops on samples and extrapolates

@@ -82,6 +82,12 @@ func (m measure) rssText() string {
 type results struct {
 	limit, limitCursor, read, first, baseline measure
 	naive, batch100, incr, first4N            measure
+	// incrBase is the baseline binary's catch-up, rated the first load
+	// with rate: rateDeclared.
+	incrBase, rated measure
+	rateDeclared    int
+	// snapshots are the snapshot first loads, by worker count.
+	snapshots []measure
 	// fresh holds each change's delay from source commit to visible.
 	fresh []time.Duration
 	// many holds the stages of many tables, and manyEvery their schedule.
@@ -93,10 +99,16 @@ type results struct {
 
 func (r results) lines() []measure {
 	out := []measure{r.limit, r.limitCursor, r.read, r.first}
+	out = append(out, r.snapshots...)
 	if len(r.baseline.times) > 0 {
 		out = append(out, r.baseline)
 	}
 	out = append(out, r.naive, r.batch100, r.incr)
+	for _, m := range []measure{r.incrBase, r.rated} {
+		if len(m.times) > 0 {
+			out = append(out, m)
+		}
+	}
 	if len(r.first4N.times) > 0 {
 		out = append(out, r.first4N)
 	}
@@ -121,13 +133,20 @@ func (r results) writeTable(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA limit: **%.2f** (goal: 0.85 or more)\n", ratio(r.first.rate(), r.limit.rate()))
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA in the same (updated_at, id) order: %.2f\n", ratio(r.first.rate(), r.limitCursor.rate()))
+	for _, m := range r.snapshots {
+		fmt.Fprintf(w, "- %s / LOAD DATA limit: **%.2f**; / naive 100-row batches: %.1f x\n", m.name, ratio(m.rate(), r.limit.rate()), ratio(m.rate(), r.batch100.rate()))
+	}
 	if len(r.baseline.times) > 0 {
 		fmt.Fprintf(w, "- syncd first load / baseline's: %.2f\n", ratio(r.first.rate(), r.baseline.rate()))
 	}
 	fmt.Fprintf(w, "- syncd first load / source read alone: %.2f\n", ratio(r.first.rate(), r.read.rate()))
 	fmt.Fprintf(w, "- syncd first load / naive row-by-row: %.1f x\n", ratio(r.first.rate(), r.naive.rate()))
 	fmt.Fprintf(w, "- syncd first load / naive 100-row batches: %.1f x\n", ratio(r.first.rate(), r.batch100.rate()))
-	fmt.Fprintf(w, "- syncd incremental catch-up / naive row-by-row: %.1f x\n", ratio(r.incr.rate(), r.naive.rate()))
+	fmt.Fprintf(w, "- syncd incremental catch-up: **%.0f rows/s** (goal: 100000 or more); / naive row-by-row: %.1f x\n", r.incr.rate(), ratio(r.incr.rate(), r.naive.rate()))
+	if len(r.incrBase.times) > 0 {
+		fmt.Fprintf(w, "- syncd incremental catch-up / baseline's: %.2f\n", ratio(r.incr.rate(), r.incrBase.rate()))
+	}
+	fmt.Fprint(w, r.rateLine())
 	if len(r.first4N.rss) > 0 {
 		fmt.Fprintf(w, "- peak RSS of syncd: %s at N, %s at 4N\n", r.first.rssText(), r.first4N.rssText())
 	}

@@ -114,9 +114,11 @@ func (a *app) serve(ctx context.Context, r roles) error {
 		srv := queue.NewWorker(a.cfg, a.log, queue.WorkerOptions{})
 		in := queue.NewInspector(a.cfg.Redis)
 		defer in.Close()
+		rates := queue.NewRates(queue.RedisConnOpt(a.cfg.Redis))
+		defer rates.Close()
 		parts := queue.NewEnqueuer(queue.RedisConnOpt(a.cfg.Redis))
 		defer parts.Close()
-		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m, Parts: parts, Inspector: in}
+		h := &queue.Handler{Catalog: cat, Pools: pools, Log: a.log, Observer: m, Parts: parts, Inspector: in, Rates: rates}
 		if !r.noSetupCache {
 			h.Jobs = connect.NewJobs(pools)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/connect"
 	"github.com/syncd/syncd/tables"
@@ -18,7 +19,7 @@ func newSync(g *globals) *cobra.Command {
 	var every time.Duration
 	cmd := &cobra.Command{
 		Use:   "sync NAME... | --all",
-		Short: "Sync tables once now, in this process (no Redis needed)",
+		Short: "Sync tables once now, in this process (no Redis needed, unless a table has a rate)",
 		Long: `sync runs one sync of each named table in this process and exits non-zero
 if any failed. With --every it repeats until interrupted (SIGINT/SIGTERM stop
 a run at the next page boundary, with the cursor matching the rows written).
@@ -99,6 +100,14 @@ func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table,
 	if job.Created {
 		a.log.Info().Str(datasync.FieldTable, t.Name).Str("target_table", t.Target.Table).Msg("created the target table (target.create)")
 	}
-	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log, AcceptSchema: acceptSchema})
+	var lim datasync.Limiter
+	if t.Rate > 0 {
+		// The rate holds across every process reading the table, through
+		// Redis: only a table with a rate needs it here.
+		rates := queue.NewRates(queue.RedisConnOpt(a.cfg.Redis))
+		defer rates.Close()
+		lim = rates.For(t)
+	}
+	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log, AcceptSchema: acceptSchema, Limiter: lim})
 	return err
 }

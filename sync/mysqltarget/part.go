@@ -30,16 +30,24 @@ func (t *Target) FinishPart(ctx context.Context, ps datasync.PartState) (datasyn
 // WritePart implements datasync.PartWriter. Rows go through the same path
 // as a run's pages (the staged merge, or the upsert, and the bad-row
 // split), in key order; the part's last key moves in the same
-// transaction.
+// transaction. A page of a fresh part is first loaded directly into the
+// target (loadDirect), and takes the merge only when that load is undone.
 func (t *Target) WritePart(ctx context.Context, ps datasync.PartState, rows []datasync.Row, last []any, fresh bool) (datasync.WriteStats, error) {
-	rows = t.sortByKey(rows)
+	return t.WritePreparedPart(ctx, ps, t.Prepare(rows), last, fresh)
+}
+
+// WritePreparedPart implements datasync.PartPreparer: WritePart of a page
+// that Prepare readied.
+func (t *Target) WritePreparedPart(ctx context.Context, ps datasync.PartState, prep datasync.Prepared, last []any, fresh bool) (datasync.WriteStats, error) {
+	p := prep.(*prepared)
+	rows := p.rows
 	lastText, err := datasync.EncodeKey(last)
 	if err != nil {
 		return datasync.WriteStats{}, fmt.Errorf("last key of snapshot part %d of %s: %w", ps.Part+1, ps.Table, err)
 	}
 	mark := func(ctx context.Context, tx *sql.Tx) error { return t.store.MarkPart(ctx, tx, ps, lastText, len(rows)) }
 	for attempt := 0; ; attempt++ {
-		ws, err := t.writePartOnce(ctx, ps, rows, fresh, mark)
+		ws, err := t.writePartOnce(ctx, ps, p, fresh, mark)
 		if isDataError(err) {
 			ws, err = t.writePartIsolating(ctx, ps, rows, mark)
 		}
@@ -56,11 +64,11 @@ func (t *Target) WritePart(ctx context.Context, ps datasync.PartState, rows []da
 // shared lock keeps a --full or the last part's finish from passing this
 // page), then the rows, then the part's progress. fresh says the part's
 // key range after its last key held no target rows when the part began:
-// rows could then be loaded without a merge, where a load that checks
-// every row went in is at hand; here they take the merge, which is right
-// for any part.
-func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, rows []datasync.Row, fresh bool, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
+// its pages are then loaded directly (loadDirect), each checked, and take
+// the merge only when that load is undone.
+func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *prepared, fresh bool, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
 	var ws datasync.WriteStats
+	rows := p.rows
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
 		return ws, err
@@ -70,8 +78,16 @@ func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, rows 
 		return ws, err
 	}
 	staged := false
-	if !t.noStage.Load() {
-		if ws, staged, err = t.writeStaged(ctx, tx, rows); err != nil {
+	if fresh && !t.noStage.Load() {
+		if staged, err = t.loadEncoded(ctx, tx, len(rows), p.data, p.encoded); err != nil {
+			return ws, err
+		}
+		if staged {
+			ws.Inserted = int64(len(rows))
+		}
+	}
+	if !staged && !t.noStage.Load() {
+		if ws, staged, err = t.writeStagedData(ctx, tx, rows, p.data, p.encoded); err != nil {
 			return ws, err
 		}
 	}

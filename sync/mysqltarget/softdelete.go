@@ -14,23 +14,7 @@ var _ datasync.PageDeleter = (*Target)(nil)
 // WritePageDeleting implements datasync.PageDeleter: WritePage that also
 // deletes (or marks) the rows of gone in the page's transaction.
 func (t *Target) WritePageDeleting(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
-	rows = t.sortByKey(rows)
-	var ws datasync.WriteStats
-	var err error
-	for attempt := 0; ; attempt++ {
-		ws, err = t.writeOnce(ctx, st, rows, gone, pos)
-		if isDataError(err) {
-			// Rare: only now is the page written again row group by row
-			// group to find the rows at fault.
-			ws, err = t.writeIsolating(ctx, st, rows, gone, pos)
-		}
-		if err == nil || !retryable(err) || attempt >= t.retries {
-			return ws, err
-		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
-			return ws, err
-		}
-	}
+	return t.writePrepared(ctx, st, t.Prepare(rows).(*prepared), gone, pos)
 }
 
 // keysPerStatement bounds the keys of one delete or mark statement.

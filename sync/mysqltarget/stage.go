@@ -1,12 +1,10 @@
 package mysqltarget
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -53,6 +51,11 @@ func stageName(target tables.Ident) string {
 // err is set only for failures that leave the transaction unusable.
 func (t *Target) writeStaged(ctx context.Context, tx *sql.Tx, rows []datasync.Row) (ws datasync.WriteStats, ok bool, err error) {
 	data, encoded := encodeRows(rows)
+	return t.writeStagedData(ctx, tx, rows, data, encoded)
+}
+
+// writeStagedData is writeStaged of rows already encoded.
+func (t *Target) writeStagedData(ctx context.Context, tx *sql.Tx, rows []datasync.Row, data []byte, encoded bool) (ws datasync.WriteStats, ok bool, err error) {
 	if !encoded {
 		return ws, false, nil
 	}
@@ -104,13 +107,7 @@ func (t *Target) stageFailed(err error) error {
 // server raised no warning. LOAD DATA LOCAL being disabled on either side
 // turns the staged path off for this Target.
 func (t *Target) load(ctx context.Context, tx *sql.Tx, stage, cols string, data []byte, n int) (bool, error) {
-	name := "syncd_" + strconv.FormatUint(readerSeq.Add(1), 10)
-	gomysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
-	defer gomysql.DeregisterReaderHandler(name)
-	// The file name is our reader's generated name, not a value: LOAD DATA
-	// takes no parameter for it. The rows themselves travel in the stream.
-	res, err := tx.ExecContext(ctx, "LOAD DATA LOCAL INFILE 'Reader::"+name+"' INTO TABLE "+stage+
-		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ("+cols+")")
+	loaded, warnings, err := t.loadInto(ctx, tx, stage, cols, data)
 	if err != nil {
 		// A refused LOAD leaves the transaction usable: the page is
 		// upserted instead, and that reports a broken connection.
@@ -118,14 +115,6 @@ func (t *Target) load(ctx context.Context, tx *sql.Tx, stage, cols string, data 
 			t.noStage.Store(true)
 		}
 		return false, nil
-	}
-	loaded, err := res.RowsAffected()
-	if err != nil {
-		return false, err
-	}
-	var warnings int64
-	if err := tx.QueryRowContext(ctx, "SELECT @@warning_count").Scan(&warnings); err != nil {
-		return false, err
 	}
 	return loaded == int64(n) && warnings == 0, nil
 }
@@ -195,19 +184,36 @@ func mergeSQL(table, stage string, cols []string, key []int, syn upsertSyntax) s
 // carry exactly: bytes (binary columns), invalid UTF-8, a non-finite
 // float, a year outside 1-9999, or a type the portable rows never hold.
 func encodeRows(rows []datasync.Row) (data []byte, ok bool) {
-	b := make([]byte, 0, len(rows)*64)
+	if len(rows) == 0 {
+		return nil, true
+	}
+	// Sized from the first row, so that the buffer rarely grows (and
+	// copies) while the page is encoded.
+	first, ok := appendRow(nil, rows[0])
+	if !ok {
+		return nil, false
+	}
+	b := make([]byte, 0, len(first)*len(rows)*9/8+64)
 	for _, r := range rows {
-		for i, v := range r {
-			if i > 0 {
-				b = append(b, '\t')
-			}
-			if b, ok = appendValue(b, v); !ok {
-				return nil, false
-			}
+		if b, ok = appendRow(b, r); !ok {
+			return nil, false
 		}
-		b = append(b, '\n')
 	}
 	return b, true
+}
+
+// appendRow appends one row and its newline.
+func appendRow(b []byte, r datasync.Row) ([]byte, bool) {
+	var ok bool
+	for i, v := range r {
+		if i > 0 {
+			b = append(b, '\t')
+		}
+		if b, ok = appendValue(b, v); !ok {
+			return b, false
+		}
+	}
+	return append(b, '\n'), true
 }
 
 func appendValue(b []byte, v any) ([]byte, bool) {

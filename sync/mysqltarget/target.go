@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,6 +77,7 @@ type Target struct {
 	// stagedPages counts the pages the staged path wrote, which tells a
 	// test (or a debugger) that a page did not fall back to the upsert.
 	stagedPages atomic.Int64
+	direct
 }
 
 // NewTarget prepares writing to db: it creates or upgrades the state
@@ -143,19 +143,53 @@ func (t *Target) Claim(ctx context.Context, table string) (datasync.State, error
 // same order in every writer, so that two writers of overlapping keys wait
 // on each other rather than deadlock.
 func (t *Target) WritePage(ctx context.Context, st datasync.State, rows []datasync.Row, pos datasync.Position) (datasync.WriteStats, error) {
-	return t.WritePageDeleting(ctx, st, rows, nil, pos)
+	return t.WritePrepared(ctx, st, t.Prepare(rows), pos)
 }
 
-func (t *Target) writeOnce(ctx context.Context, st datasync.State, rows []datasync.Row, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
-	var ws datasync.WriteStats
+// WritePrepared implements datasync.Preparer: WritePage of a page that
+// Prepare readied.
+func (t *Target) WritePrepared(ctx context.Context, st datasync.State, prep datasync.Prepared, pos datasync.Position) (datasync.WriteStats, error) {
+	return t.writePrepared(ctx, st, prep.(*prepared), nil, pos)
+}
+
+// writePrepared writes a prepared page, deletes (or marks) the rows of
+// gone, and moves the position, in one transaction, retried whole on a
+// deadlock or lock wait timeout.
+func (t *Target) writePrepared(ctx context.Context, st datasync.State, p *prepared, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
+	for attempt := 0; ; attempt++ {
+		ws, err := t.writeOnce(ctx, st, p, gone, pos)
+		if isDataError(err) {
+			// Rare: only now is the page written again row group by row
+			// group to find the rows at fault.
+			ws, err = t.writeIsolating(ctx, st, p.rows, gone, pos)
+		}
+		if err == nil || !retryable(err) || attempt >= t.retries {
+			return ws, err
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return ws, err
+		}
+	}
+}
+
+func (t *Target) writeOnce(ctx context.Context, st datasync.State, p *prepared, gone [][]any, pos datasync.Position) (datasync.WriteStats, error) {
+	rows := p.rows
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
-		return ws, err
+		return datasync.WriteStats{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var ws datasync.WriteStats
 	staged := len(rows) == 0
+	if !staged && len(gone) == 0 {
+		// A page that also deletes rows (source.deleted_when) takes the
+		// merge: the direct load's checks cover inserts only.
+		if ws, staged, err = t.tryDirect(ctx, tx, st, p); err != nil {
+			return ws, err
+		}
+	}
 	if !staged && !t.noStage.Load() {
-		if ws, staged, err = t.writeStaged(ctx, tx, rows); err != nil {
+		if ws, staged, err = t.writeStagedData(ctx, tx, rows, p.data, p.encoded); err != nil {
 			return ws, err
 		}
 	}
@@ -272,22 +306,6 @@ func (t *Target) Close() error {
 	defer t.mu.Unlock()
 	t.closeStmtsLocked()
 	return nil
-}
-
-// sortByKey orders rows by key and keeps only the last row of each key, so
-// that a page never upserts one key twice.
-func (t *Target) sortByKey(rows []datasync.Row) []datasync.Row {
-	sorted := make([]datasync.Row, len(rows))
-	copy(sorted, rows)
-	sort.SliceStable(sorted, func(i, j int) bool { return t.compareKeys(sorted[i], sorted[j]) < 0 })
-	out := sorted[:0]
-	for i, r := range sorted {
-		if i+1 < len(sorted) && t.compareKeys(r, sorted[i+1]) == 0 {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 func (t *Target) compareKeys(a, b datasync.Row) int {
