@@ -52,10 +52,10 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 				return
 			}
 			if errors.Is(err, asynq.SkipRetry) || n >= max {
-				ev.Msg(task.Type() + " failed; task archived (the table's schedule enqueues it again)")
+				ev.Msg(what(task) + " failed; task archived (the table's schedule enqueues it again)")
 				return
 			}
-			ev.Msg(task.Type() + " failed; retrying with backoff")
+			ev.Msg(what(task) + " failed; retrying with backoff")
 		}),
 	})
 }
@@ -124,4 +124,12 @@ func asynqLevel(log zerolog.Logger) asynq.LogLevel {
 		return asynq.DebugLevel
 	}
 	return asynq.WarnLevel
+}
+
+// what names what a task does, for the worker's log: sync or reconcile.
+func what(task *asynq.Task) string {
+	if task.Type() == TypeReconcileTable {
+		return "reconcile"
+	}
+	return "sync"
 }
