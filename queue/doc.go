@@ -1,8 +1,9 @@
 // Package queue puts syncd on Asynq: the sync:table task and its payload,
 // the handler that runs the engine for one task, the periodic task config
-// provider built from the table declarations, manual enqueue with rewinds,
-// and following a run to its end. It knows tables and the engine; the
-// engine knows nothing of it.
+// provider built from the table declarations, manual enqueue, following
+// and cancelling a run, the status reader and the run log's pruner. What
+// an operator does to a table (pause, rewind, resume...) is queue/ops's.
+// It knows tables and the engine; the engine knows nothing of it.
 //
 // At most one sync of a table is queued or running: every task of a table
 // carries the same task id in the table's queue. That is a property of
