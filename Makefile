@@ -20,7 +20,7 @@ test: services vet
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || \
 	  echo "make test: no chromium on PATH: the status page's browser tests skip (install it: apt-get install chromium)"
 	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
-	  SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 $(TESTFLAGS) ./...
+	  SYNCD_TEST_REQUIRE_SERVERS=1 $(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 
 # The fault-injection suite: workers killed and frozen past their lease,
 # the target and source servers killed and restarted, connections cut and
