@@ -77,6 +77,16 @@ func TestScheduledReconcile(t *testing.T) {
 	f.drift("sched")
 	f.startScheduler(cat)
 	eventually(t, "the scheduled reconcile repaired the target", f.sameFunc("sched"))
+	// The target is equal once the repairs commit, a moment before the
+	// reconcile records its end: wait for that record too.
+	eventually(t, "an ok reconcile in the run log", func() (bool, string) {
+		for _, r := range f.reconcileRuns("sched") {
+			if r.Status == state.StatusOK {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("reconciles: %+v", f.reconcileRuns("sched"))
+	})
 	rs := f.reconcileRuns("sched")
 	if len(rs) == 0 {
 		t.Fatal("no reconcile in the run log")
