@@ -103,7 +103,7 @@ func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *pr
 }
 
 // writePartIsolating is writeIsolating for a part: refused rows go to
-// syncd_rejects (the runs after the snapshot try them again) and the
+// the state store's rejects (the runs after the snapshot try them again) and the
 // part's progress passes them, or, with on_bad_rows: fail, nothing is
 // written.
 func (t *Target) writePartIsolating(ctx context.Context, ps datasync.PartState, rows []datasync.Row, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
