@@ -233,3 +233,21 @@ func TestPageLastError(t *testing.T) {
 		t.Fatalf("the last run's error shown twice:\n%s", page)
 	}
 }
+
+// The page shows the late rows the lookback repaired (state.Late), and
+// nothing for a table that has had none.
+func TestPageLateRows(t *testing.T) {
+	render := func(st queue.TableStatus) string {
+		var b bytes.Buffer
+		must(t, pageTemplate.Execute(&b, pageData{Tables: []queue.TableStatus{st}, Monitor: "/monitor/"}))
+		return b.String()
+	}
+	at := time.Now().Add(-5 * time.Minute)
+	late := queue.TableStatus{Name: "items", Schedule: "@every 30s", Late: state.Late{Rows: 3, Last: &at}}
+	if page := render(late); !strings.Contains(page, `<small class="late"`) || !strings.Contains(page, ">3 late · 5m0s ago</small>") {
+		t.Fatalf("3 late rows 5 minutes ago:\n%s", page)
+	}
+	if page := render(queue.TableStatus{Name: "quiet", Schedule: "@every 30s"}); strings.Contains(page, `class="late"`) {
+		t.Fatalf("late rows shown for a table with none:\n%s", page)
+	}
+}
