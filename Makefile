@@ -36,7 +36,7 @@ test: services vet
 test-faults: services
 	dsn="$$(.ci/babelfish)" && SYNCD_TEST_MSSQL_DSN="$$dsn" \
 	SYNCD_TEST_REQUIRE_SERVERS=1 SYNCD_FAULTS_REPORT=$(CURDIR)/docs/reliability.md \
-	  $(GO) test -tags faults -count=1 -timeout 30m -v -run 'TestFaults' ./cmd/syncd
+	  $(GO) test -tags faults -count=1 -timeout 50m -v -run 'TestFaults' ./cmd/syncd
 
 vet:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \

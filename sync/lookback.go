@@ -255,8 +255,9 @@ func settle(o Options, pos Position, hi any) {
 }
 
 // lookBack compares the window behind the claimed position with the
-// target and writes again, in fenced page transactions at that same
-// position, the rows that differ or are missing, and removes those
+// target and writes again, in fenced page transactions at the run's
+// current position (rec.CursorAfter: the claimed one, or where the run's
+// pages took it), the rows that differ or are missing, and removes those
 // deleted_when marks; they are counted as late rows.
 func lookBack(ctx context.Context, o Options, st State, hi any, rec *RunRecord, log zerolog.Logger) (err error) {
 	l, err := newLookback(o, st.Position)
@@ -288,7 +289,8 @@ func lookBack(ctx context.Context, o Options, st State, hi any, rec *RunRecord, 
 }
 
 // write reads the rows of repair again and writes them, with the rows of
-// gone removed, in one page transaction at the stored position.
+// gone removed, in one page transaction that keeps the run's current
+// position (rec.CursorAfter), never moving it back.
 func (l *lookback) write(ctx context.Context, st State, repair, gone [][]any, rec *RunRecord) error {
 	return bounded(ctx, l.o.Table, func(ctx context.Context) error {
 		rows, err := l.src.s.ReadKeys(ctx, repair)
@@ -296,7 +298,7 @@ func (l *lookback) write(ctx context.Context, st State, repair, gone [][]any, re
 			return fmt.Errorf("read %d late rows of %s: %w", len(repair), l.o.Table.Name, err)
 		}
 		live, _ := splitPage(rows, l.o.Mapping, len(l.src.s.cols))
-		ws, err := writeLive(ctx, l.o.Target, st, live, gone, st.Position)
+		ws, err := writeLive(ctx, l.o.Target, st, live, gone, rec.CursorAfter)
 		if err != nil {
 			return fmt.Errorf("write %d late rows of %s: %w", len(live)+len(gone), l.o.Table.Name, err)
 		}

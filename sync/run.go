@@ -158,9 +158,6 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	if err := retryRejects(ctx, o, st, rec); err != nil {
 		return err
 	}
-	if err := lookBack(ctx, o, st, hi, rec, log); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := preparePages(ctx, o, readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre))
@@ -180,7 +177,14 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 			}
 		}
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The window behind the claimed position is compared after the new
+	// pages, not before: a run commits its first page at once, so that
+	// runs of a duplicated task (Redis flushed under a running one), each
+	// superseding the one before, still move the table forward.
+	return lookBack(ctx, o, st, hi, rec, log)
 }
 
 func writePage(ctx context.Context, o Options, st State, p page, rec *RunRecord, log zerolog.Logger) error {
