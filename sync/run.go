@@ -74,7 +74,13 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 	if done || err != nil {
 		return rec, err
 	}
-	st, err := o.Target.Claim(ctx, o.Table.Name)
+	// The claim and the run's first record are bounded by page_timeout as
+	// its pages are: a target that stops answering fails the run here too.
+	var st State
+	err = bounded(ctx, o.Table, func(ctx context.Context) (err error) {
+		st, err = o.Target.Claim(ctx, o.Table.Name)
+		return err
+	})
 	if err != nil {
 		return rec, fmt.Errorf("claim %s: %w", o.Table.Name, err)
 	}
@@ -90,7 +96,11 @@ func Run(ctx context.Context, o Options) (RunRecord, error) {
 			return rec, err
 		}
 	}
-	if rec.ID, err = o.Target.StartRun(ctx, rec); err != nil {
+	err = bounded(ctx, o.Table, func(ctx context.Context) (err error) {
+		rec.ID, err = o.Target.StartRun(ctx, rec)
+		return err
+	})
+	if err != nil {
 		return rec, fmt.Errorf("record start of run of %s: %w", o.Table.Name, err)
 	}
 	st.RunID = rec.ID

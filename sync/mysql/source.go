@@ -28,6 +28,10 @@ import (
 //     that a daylight-saving change makes ambiguous. NOW() and
 //     CURRENT_TIMESTAMP in these sessions are UTC too.
 //
+// Its transactions send COMMIT and ROLLBACK bound by the context they
+// began with (commit.go), so a connection that stops answering cannot
+// hold a commit forever.
+//
 // Errors never hold the DSN's password.
 func OpenDB(dsn string) (*sql.DB, error) {
 	cfg, err := gomysql.ParseDSN(dsn)
@@ -55,7 +59,7 @@ func OpenDB(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse mysql dsn: %w", tables.Scrub(err, dsn))
 	}
-	return sql.OpenDB(conn), nil
+	return sql.OpenDB(ctxConnector{conn}), nil
 }
 
 // OpenSource connects to dsn through OpenDB and prepares reading the
