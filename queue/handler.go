@@ -85,13 +85,9 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 	if task.Type() == TypeSnapshotPart {
 		return h.processPart(ctx, task)
 	}
-	p, err := ParsePayload(task.Payload())
+	p, t, err := h.tableTask(task)
 	if err != nil {
-		return permanent{err}
-	}
-	t, ok := h.Catalog.Lookup(p.Table)
-	if !ok {
-		return permanent{fmt.Errorf("table %s is no longer declared in %s", p.Table, h.Catalog.cfg.TablesDir)}
+		return err
 	}
 	// The declaration may have changed since the task was enqueued; its
 	// timeout now is the one that counts.
@@ -126,6 +122,27 @@ func (h *Handler) ProcessTask(ctx context.Context, task *asynq.Task) error {
 		Limiter:      h.Rates.For(t),
 	})
 	return h.finish(t, rec, err)
+}
+
+// tableTask reads the payload of a sync or reconcile task and looks up the
+// table it names.
+func (h *Handler) tableTask(task *asynq.Task) (Payload, tables.Table, error) {
+	p, err := ParsePayload(task.Payload())
+	if err != nil {
+		return p, tables.Table{}, permanent{err}
+	}
+	t, err := h.declared(p.Table)
+	return p, t, err
+}
+
+// declared looks up a table a task names. One no longer declared fails
+// the task for good: no retry brings its declaration back.
+func (h *Handler) declared(name string) (tables.Table, error) {
+	t, ok := h.Catalog.Lookup(name)
+	if !ok {
+		return t, permanent{fmt.Errorf("table %s is no longer declared in %s", name, h.Catalog.cfg.TablesDir)}
+	}
+	return t, nil
 }
 
 // finish reports how the run ended and tells Asynq whether to retry it.

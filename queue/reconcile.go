@@ -72,13 +72,9 @@ var errBusy = errors.New("busy")
 // that the reconcile does not fence a sync half-way; the engine's claim
 // keeps the two from writing at once whatever the queue does.
 func (h *Handler) processReconcile(ctx context.Context, task *asynq.Task) error {
-	p, err := ParsePayload(task.Payload())
+	_, t, err := h.tableTask(task)
 	if err != nil {
-		return permanent{err}
-	}
-	t, ok := h.Catalog.Lookup(p.Table)
-	if !ok {
-		return permanent{fmt.Errorf("table %s is no longer declared in %s", p.Table, h.Catalog.cfg.TablesDir)}
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()

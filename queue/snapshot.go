@@ -149,9 +149,9 @@ func (h *Handler) processPart(ctx context.Context, task *asynq.Task) error {
 	if err := json.Unmarshal(task.Payload(), &pp); err != nil || pp.Table == "" {
 		return permanent{fmt.Errorf("payload of %s: %v", TypeSnapshotPart, errOr(err, "no table"))}
 	}
-	t, ok := h.Catalog.Lookup(pp.Table)
-	if !ok {
-		return permanent{fmt.Errorf("table %s is no longer declared in %s", pp.Table, h.Catalog.cfg.TablesDir)}
+	t, err := h.declared(pp.Table)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
