@@ -55,9 +55,9 @@ type TableStatus struct {
 	// NextReconcile when it next fires; LastReconcile is the table's
 	// newest reconcile in the run log, however it was started (nil: none,
 	// or no reconcile: declared; syncd runs lists every reconcile).
-	Reconcile     string              `json:"reconcile,omitempty"`
-	NextReconcile *time.Time          `json:"next_reconcile,omitempty"`
-	LastReconcile *state.ReconcileRow `json:"last_reconcile"`
+	Reconcile     string        `json:"reconcile,omitempty"`
+	NextReconcile *time.Time    `json:"next_reconcile,omitempty"`
+	LastReconcile *state.RunRow `json:"last_reconcile"`
 	// Late counts the late rows every run so far found behind the cursor
 	// and wrote again (the lookback), and when the newest did: a
 	// cumulative figure kept in the table's state.

@@ -9,7 +9,7 @@ import (
 
 // reconcileText renders a table's last reconcile for syncd status: its
 // outcome, the rows it deleted and when it ended ("-" for none).
-func reconcileText(r *state.ReconcileRow, now time.Time) string {
+func reconcileText(r *state.RunRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}

@@ -125,8 +125,9 @@ type RunRow struct {
 // RunFilter selects rows of syncd_runs.
 type RunFilter struct {
 	Table   string
-	AfterID int64 // only runs with a larger id
-	Failed  bool  // only failed runs
+	AfterID int64  // only runs with a larger id
+	Failed  bool   // only failed runs
+	Trigger string // only runs of this trigger, when set
 	// Since keeps only runs started at or after it, when set. The scan
 	// still walks the (table_name, id) index newest first and stops at
 	// Limit.
@@ -142,6 +143,10 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunRow, error) {
 	if f.Failed {
 		q += " AND status = ?"
 		args = append(args, StatusFailed)
+	}
+	if f.Trigger != "" {
+		q += " AND `trigger` = ?"
+		args = append(args, f.Trigger)
 	}
 	if !f.Since.IsZero() {
 		q += " AND started_at >= ?"

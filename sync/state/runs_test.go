@@ -2,6 +2,7 @@ package state_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -41,5 +42,35 @@ func TestRunsSinceAndLastSuccessBefore(t *testing.T) {
 	}
 	if _, ok, err := state.New(db).LastSuccessBefore(ctx, "b", day); ok || err != nil {
 		t.Fatalf("last success of b before the day: %v %v; want none", ok, err)
+	}
+}
+
+// LastReconcile is the table's newest run with trigger reconcile, past
+// newer runs of other triggers and other tables' reconciles; none when
+// the table was never reconciled, or before the state tables exist.
+func TestLastReconcile(t *testing.T) {
+	_, dsn := synctest.MariaDB(t)
+	db := synctest.Open(t, "mysql", dsn)
+	ctx := context.Background()
+	if r, err := state.New(db).LastReconcile(ctx, "a"); r != nil || err != nil {
+		t.Fatalf("before the state tables exist: %+v, %v; want none", r, err)
+	}
+	if err := state.New(db).Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	add := func(table, trigger string, deleted int) {
+		synctest.Exec(t, db, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, rows_deleted) VALUES ('"+
+			table+"', '"+trigger+"', 'ok', 1, NOW(), "+strconv.Itoa(deleted)+")")
+	}
+	add("a", "reconcile", 1)
+	add("a", "reconcile", 2)
+	add("b", "reconcile", 3)
+	add("a", "schedule", 0)
+	r, err := state.New(db).LastReconcile(ctx, "a")
+	if err != nil || r == nil || r.Trigger != "reconcile" || r.Deleted != 2 || r.Table != "a" {
+		t.Fatalf("last reconcile of a: %+v, %v; want its second reconcile (2 rows deleted)", r, err)
+	}
+	if r, err := state.New(db).LastReconcile(ctx, "c"); r != nil || err != nil {
+		t.Fatalf("last reconcile of a table never reconciled: %+v, %v; want none", r, err)
 	}
 }
