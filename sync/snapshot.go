@@ -139,10 +139,10 @@ type SnapshotSource interface {
 
 var _ SnapshotSource = (*SQLSource)(nil)
 
-// StartSnapshot begins a snapshot of the table when it should have one:
-// the source holds rows and the parts (declared, or chosen by size) are
-// more than one, or declared (a --full of a table whose parts by size
-// come to one is an ordinary run from the start, as before). It reads the bound first, before the
+// StartSnapshot begins a snapshot of the table when it should have one
+// (tables.Table.BySnapshot: parts declared, or a million source rows or
+// more; a smaller table's first load or --full is an ordinary run, as
+// before snapshots existed). It reads the bound first, before the
 // source's rows are counted and sampled, so that every row at or below
 // the bound is in the source when the parts read it. started is false
 // when the table is better loaded by an ordinary run.
@@ -160,10 +160,10 @@ func StartSnapshot(ctx context.Context, o Options) (snap Snapshot, started bool,
 	if err != nil {
 		return snap, false, err
 	}
-	parts := o.Table.SnapshotParts(rows)
-	if parts == 1 && o.Table.Snapshot.Parts == 0 {
+	if !o.Table.BySnapshot(rows) {
 		return snap, false, nil
 	}
+	parts := o.Table.SnapshotParts(rows)
 	splits, err := src.SplitKeys(ctx, rows, parts)
 	if err != nil {
 		return snap, false, fmt.Errorf("split %s into %d parts: %w", o.Table.Name, parts, err)

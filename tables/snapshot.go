@@ -6,9 +6,10 @@ package tables
 type Snapshot struct {
 	// Parts is how many parts the key range is split into, each an Asynq
 	// task of its own. 0 (the default) chooses by the source's row count:
-	// one part per SnapshotRowsPerPart rows, at most MaxSnapshotParts; a
-	// table that gets one part that way is loaded by an ordinary run, as
-	// before snapshots existed. 1 or more always loads by snapshot.
+	// one part per SnapshotRowsPerPart rows, at most AutoSnapshotParts; a
+	// table of fewer than SnapshotRowsPerPart rows is loaded by an
+	// ordinary run, as before snapshots existed. 1 or more always loads by
+	// snapshot.
 	Parts int `koanf:"parts"`
 }
 
@@ -31,6 +32,15 @@ func (t Table) checkSnapshot(p *problems) {
 		p.addf("snapshot.parts", "%w: %d (allowed: 0 for one part per %d source rows, at most %d; or 1 to %d)",
 			ErrOutOfRange, n, SnapshotRowsPerPart, AutoSnapshotParts, MaxSnapshotParts)
 	}
+}
+
+// BySnapshot reports whether a first load or --full of a source of rows
+// rows is a snapshot: always when parts are declared, else when the
+// source holds SnapshotRowsPerPart rows or more. Below that an ordinary
+// run loads the table in seconds, and in cursor order, which a table's
+// later runs continue without a switch.
+func (t Table) BySnapshot(rows int64) bool {
+	return t.Snapshot.Parts > 0 || rows >= SnapshotRowsPerPart
 }
 
 // SnapshotParts returns the parts a snapshot of rows source rows is split

@@ -19,3 +19,21 @@ func TestSnapshotParts(t *testing.T) {
 		}
 	}
 }
+
+// A first load is a snapshot when parts are declared, or when the source
+// holds a million rows or more (docs/operations.md, "Snapshots").
+func TestBySnapshot(t *testing.T) {
+	for _, c := range []struct {
+		declared int
+		rows     int64
+		want     bool
+	}{
+		{0, 0, false}, {0, 999_999, false}, {0, 1_000_000, true}, {0, 5_000_000, true},
+		{1, 0, true}, {3, 10, true},
+	} {
+		tb := Table{Snapshot: Snapshot{Parts: c.declared}}
+		if got := tb.BySnapshot(c.rows); got != c.want {
+			t.Errorf("parts %d, %d rows: by snapshot %v; want %v", c.declared, c.rows, got, c.want)
+		}
+	}
+}

@@ -80,10 +80,12 @@ func runSyncd(ctx context.Context, bin, config string) (childRun, error) {
 	return r, r.parseLog(stderr.Bytes())
 }
 
-// parseLog finds the "run finished" line and takes its counts.
+// parseLog adds up the counts of the "run finished" lines: one for an
+// ordinary run; one per part, then the run after it, for a snapshot.
 func (r *childRun) parseLog(log []byte) error {
 	sc := bufio.NewScanner(bytes.NewReader(log))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	found := false
 	for sc.Scan() {
 		var line struct {
 			Message  string `json:"message"`
@@ -93,12 +95,16 @@ func (r *childRun) parseLog(log []byte) error {
 			Duration string `json:"duration"` // like "1.5s"
 		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "run finished" {
-			r.read, r.inserted, r.updated = line.Rows, line.Inserted, line.Updated
-			r.duration, _ = time.ParseDuration(line.Duration) // zero when absent: no rate measured
-			return nil
+			found = true
+			r.read, r.inserted, r.updated = r.read+line.Rows, r.inserted+line.Inserted, r.updated+line.Updated
+			d, _ := time.ParseDuration(line.Duration) // zero when absent: no rate measured
+			r.duration += d
 		}
 	}
-	return fmt.Errorf("syncd wrote no run log line: %s", lastLines(log, 5))
+	if !found {
+		return fmt.Errorf("syncd wrote no run log line: %s", lastLines(log, 5))
+	}
+	return nil
 }
 
 func lastLines(b []byte, n int) string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log"
 	"time"
+
+	"github.com/syncd/syncd/tables"
 )
 
 // firstLoads measures the limits and syncd's first load, interleaved run by
@@ -16,7 +18,7 @@ func (b *bench) firstLoads(ctx context.Context, tsv, tsvCursor string) error {
 	r.limit = measure{name: "limit: LOAD DATA LOCAL INFILE, empty table, key order", rows: n}
 	r.limitCursor = measure{name: "LOAD DATA LOCAL INFILE, empty table, (updated_at, id) order", rows: n, note: "the order syncd writes in"}
 	r.read = measure{name: "limit: source keyset read alone", rows: n, note: fmt.Sprintf("pages of %d", b.o.batch)}
-	r.first = measure{name: "syncd first load", rows: n, note: fmt.Sprintf("batch_size %d", b.o.batch)}
+	r.first = measure{name: "syncd first load", rows: n, note: fmt.Sprintf("syncd sync, default settings: a snapshot in key order from %d rows; batch_size %d", tables.SnapshotRowsPerPart, b.o.batch)}
 	r.baseline = measure{name: "syncd first load, baseline", rows: n, note: b.o.baseline}
 	if b.o.baselineBatch > 0 {
 		r.baseline.note += fmt.Sprintf(", batch_size %d", b.o.baselineBatch)

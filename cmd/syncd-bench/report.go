@@ -132,7 +132,7 @@ func (r results) writeTable(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA limit: **%.2f** (goal: 0.85 or more)\n", ratio(r.first.rate(), r.limit.rate()))
-	fmt.Fprintf(w, "- syncd first load / LOAD DATA in the same (updated_at, id) order: %.2f\n", ratio(r.first.rate(), r.limitCursor.rate()))
+	fmt.Fprintf(w, "- syncd first load / LOAD DATA in (updated_at, id) order, an ordinary run's write order: %.2f\n", ratio(r.first.rate(), r.limitCursor.rate()))
 	for _, m := range r.snapshots {
 		fmt.Fprintf(w, "- %s / LOAD DATA limit: **%.2f**; / naive 100-row batches: %.1f x\n", m.name, ratio(m.rate(), r.limit.rate()), ratio(m.rate(), r.batch100.rate()))
 	}

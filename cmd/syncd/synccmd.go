@@ -24,6 +24,11 @@ func newSync(g *globals) *cobra.Command {
 if any failed. With --every it repeats until interrupted (SIGINT/SIGTERM stop
 a run at the next page boundary, with the cursor matching the rows written).
 
+A first load (or a snapshot under way) of a table of 1,000,000 source rows
+or more, or one that declares snapshot.parts, is a snapshot in key order:
+its parts run here one after the other, then a run reads what changed
+since the snapshot's bound.
+
 When a source column in use is removed, changes type, or is new (and
 target.evolve does not add it), the run stops before writing and says what
 changed. Make the target table match, then run once with --accept-schema.`,
@@ -108,6 +113,13 @@ func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table,
 		defer rates.Close()
 		lim = rates.For(t)
 	}
-	_, err = job.Run(ctx, datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log, AcceptSchema: acceptSchema, Limiter: lim})
+	o := datasync.Options{Trigger: datasync.TriggerManual, Logger: a.log, AcceptSchema: acceptSchema, Limiter: lim}
+	// A first load of a large table is a snapshot here too, its parts run
+	// one after the other in this process; the run after it reads what
+	// changed since the snapshot's bound.
+	if _, err := job.LoadSnapshot(ctx, pools, o); err != nil {
+		return err
+	}
+	_, err = job.Run(ctx, o)
 	return err
 }

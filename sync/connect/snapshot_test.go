@@ -195,3 +195,59 @@ func samePos(a, b datasync.Position) bool {
 	// String renders every digit of a cursor (EncodeValue).
 	return a.String() == b.String()
 }
+
+// LoadSnapshot (syncd sync's first load) begins the snapshot and runs
+// every part in this process, ending with the cursor at the bound and the
+// target equal; it finishes a snapshot begun elsewhere, from each part's
+// last key; and it leaves a small table without declared parts to an
+// ordinary run.
+func TestLoadSnapshotInProcess(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	o := datasync.Options{Logger: zerolog.Nop()}
+
+	w := newSnapWorld(t, tables.DriverPostgres, 1500, 3)
+	loaded, err := w.job(t).LoadSnapshot(ctx, w.p, o)
+	if err != nil || !loaded {
+		t.Fatalf("LoadSnapshot: %v, %v; want the table loaded by snapshot", loaded, err)
+	}
+	snap, parts := w.read(t)
+	if !snap.Done || snap.PartsDone != 3 || snap.Rows != 1500 || len(parts) != 3 {
+		t.Fatalf("snapshot %+v, %d parts; want done, 3 parts, 1500 rows", snap, len(parts))
+	}
+	if pos := w.cursor(t); pos.Key != nil || !samePos(pos, datasync.Position{Cursor: snap.Bound}) {
+		t.Errorf("cursor %v; want the bound %v, inclusive", pos, snap.Bound)
+	}
+	w.wantEqual(t)
+	if loaded, err := w.job(t).LoadSnapshot(ctx, w.p, o); loaded || err != nil {
+		t.Errorf("LoadSnapshot of a table with a cursor: %v, %v; want an ordinary run's turn", loaded, err)
+	}
+
+	// Begun by workers, one part killed after 2 pages, one never taken.
+	w = newSnapWorld(t, tables.DriverMySQL, 1500, 3)
+	snap = w.start(t)
+	if _, err := w.part(t, snap.Generation, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.part(t, snap.Generation, 1, 2); !errors.Is(err, errKilled) {
+		t.Fatalf("part 2 stopped after 2 pages: %v", err)
+	}
+	if loaded, err := w.job(t).LoadSnapshot(ctx, w.p, o); err != nil || !loaded {
+		t.Fatalf("LoadSnapshot of a snapshot under way: %v, %v; want it finished", loaded, err)
+	}
+	if got, _ := w.read(t); !got.Done || got.Generation != snap.Generation || got.Rows != 1500 {
+		t.Fatalf("snapshot %+v; want generation %d done with 1500 rows, each once", got, snap.Generation)
+	}
+	if n := count(t, w.tgt, "SELECT COALESCE(SUM(rows_read), 0) FROM syncd_runs WHERE `trigger` = 'snapshot'"); n != 1500 {
+		t.Errorf("the parts' runs read %d rows; want 1500 (part 2 resumed from its last key)", n)
+	}
+	w.wantEqual(t)
+
+	w = newSnapWorld(t, tables.DriverMySQL, 500, 0)
+	if loaded, err := w.job(t).LoadSnapshot(ctx, w.p, o); loaded || err != nil {
+		t.Fatalf("LoadSnapshot of 500 rows, no parts declared: %v, %v; want an ordinary run's turn", loaded, err)
+	}
+	if n := count(t, w.tgt, "SELECT COUNT(*) FROM items"); n != 0 {
+		t.Fatalf("%d rows written by a LoadSnapshot that did not load; want 0", n)
+	}
+}
