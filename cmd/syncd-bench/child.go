@@ -57,6 +57,7 @@ target:
 type childRun struct {
 	// maxRSS is the child's peak resident set in bytes, from wait4.
 	maxRSS   int64
+	cpu      time.Duration // user and system time of the child
 	read     int64
 	inserted int64
 	updated  int64
@@ -76,6 +77,7 @@ func runSyncd(ctx context.Context, bin, config string) (childRun, error) {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return r, r.parseLog(stderr.Bytes())
 }

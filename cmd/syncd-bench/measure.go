@@ -84,7 +84,7 @@ func (b *bench) firstLoad(ctx context.Context, bin, config string, m *measure, n
 	if err != nil {
 		return err
 	}
-	m.rss = append(m.rss, c.maxRSS)
+	m.rss, m.own = append(m.rss, c.maxRSS), append(m.own, c.cpu)
 	if c.read != n || c.inserted != n {
 		return fmt.Errorf("syncd first load read %d and inserted %d rows, want %d", c.read, c.inserted, n)
 	}
@@ -111,6 +111,7 @@ func (b *bench) incremental(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		m.own = append(m.own, c.cpu)
 		if c.read != changed || c.updated != changed {
 			return fmt.Errorf("syncd catch-up read %d and updated %d rows, want %d", c.read, c.updated, changed)
 		}
@@ -147,6 +148,7 @@ func (b *bench) incrementalBaseline(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
+	m.own = append(m.own, c.cpu)
 	if c.read != changed || c.updated != changed {
 		return fmt.Errorf("baseline catch-up read %d and updated %d rows, want %d", c.read, c.updated, changed)
 	}

@@ -20,9 +20,10 @@ type measure struct {
 	times []time.Duration
 	// rss holds peak resident set sizes, for the syncd runs.
 	rss []int64
-	// cpu holds the target server's CPU time in each run, where readable.
-	cpu  []time.Duration
-	note string
+	// cpu holds the target server's CPU time in each run, where readable;
+	// own syncd's (user and system, of the syncd process) where it ran one.
+	cpu, own []time.Duration
+	note     string
 }
 
 func (m *measure) add(d time.Duration) { m.times = append(m.times, d) }
@@ -60,11 +61,13 @@ func (m measure) timesText() string {
 	return fmt.Sprintf("%.2f / %.2f / %.2f", s[0].Seconds(), m.median().Seconds(), s[len(s)-1].Seconds())
 }
 
-func (m measure) cpuText() string {
-	if len(m.cpu) == 0 {
+func (m measure) cpuText() string { return medianText(m.cpu) }
+
+func medianText(ds []time.Duration) string {
+	if len(ds) == 0 {
 		return ""
 	}
-	s := slices.Clone(m.cpu)
+	s := slices.Clone(ds)
 	slices.Sort(s)
 	return fmt.Sprintf("%.2f", s[len(s)/2].Seconds())
 }
@@ -121,14 +124,14 @@ func (r results) writeTable(w io.Writer) {
 		r.writeMany(w, r.manyEvery)
 		return
 	}
-	fmt.Fprintln(w, "| measurement | rows | runs | seconds min / median / max | rows/s (median) | vs LOAD DATA | target server CPU s (median) | peak RSS |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| measurement | rows | runs | seconds min / median / max | rows/s (median) | vs LOAD DATA | target server CPU s (median) | syncd CPU s (median) | peak RSS |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, m := range r.lines() {
 		name := m.name
 		if m.note != "" {
 			name += " (" + m.note + ")"
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %s | %.0f | %.2f | %s | %s |\n", name, m.rows, len(m.times), m.timesText(), m.rate(), ratio(m.rate(), r.limit.rate()), m.cpuText(), m.rssText())
+		fmt.Fprintf(w, "| %s | %d | %d | %s | %.0f | %.2f | %s | %s | %s |\n", name, m.rows, len(m.times), m.timesText(), m.rate(), ratio(m.rate(), r.limit.rate()), m.cpuText(), medianText(m.own), m.rssText())
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "- syncd first load / LOAD DATA limit: **%.2f** (goal: 0.85 or more)\n", ratio(r.first.rate(), r.limit.rate()))
