@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +58,22 @@ target: {table: items}
 batch_size: 3
 settle: 0s
 `
+
+// itemsWorld makes a PostgreSQL table items (id, name, updated_at) of n
+// rows stamped an hour ago, a MariaDB database, and a configuration over
+// them (connections src and tgt) that declares items by table, YAML.
+func itemsWorld(t *testing.T, n int, table string) (cfg string, src, tgt *sql.DB) {
+	t.Helper()
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src = synctest.Open(t, "pgx", pgDSN)
+	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		fmt.Sprintf(`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, %d) i`, n))
+	tgt = synctest.Open(t, "mysql", myDSN)
+	cfg = writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
+		map[string]string{"items.yaml": table})
+	return cfg, src, tgt
+}
 
 // TestSyncCommandEndToEnd declares a PostgreSQL table, runs syncd sync and
 // finds every row in MariaDB with the cursor stored beside them.
@@ -320,14 +338,7 @@ func TestRedisUnreachableIsOneClearLine(t *testing.T) {
 // as a snapshot in this process: every part runs, the snapshot ends, and
 // the cursor is at its bound (no last key: inclusive), the rows all there.
 func TestSyncCommandLoadsBySnapshot(t *testing.T) {
-	pgDSN := synctest.Postgres(t)
-	_, myDSN := synctest.MariaDB(t)
-	src := synctest.Open(t, "pgx", pgDSN)
-	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
-		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 30) i`)
-	tgt := synctest.Open(t, "mysql", myDSN)
-	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
-		map[string]string{"items.yaml": strings.Replace(itemsTable, "target: {table: items}", "target: {table: items, create: true}", 1) + "snapshot: {parts: 3}\n"})
+	cfg, _, tgt := itemsWorld(t, 30, strings.Replace(itemsTable, "target: {table: items}", "target: {table: items, create: true}", 1)+"snapshot: {parts: 3}\n")
 	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
 		t.Fatalf("sync: exit %d\n%s", code, out)
 	}

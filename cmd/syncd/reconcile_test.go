@@ -14,15 +14,8 @@ import (
 // it; syncd reconcile deletes it and the run log shows the reconcile, and
 // so do syncd status, its JSON (/api/tables) and the status page.
 func TestReconcileCommand(t *testing.T) {
-	pgDSN := synctest.Postgres(t)
-	_, myDSN := synctest.MariaDB(t)
-	src := synctest.Open(t, "pgx", pgDSN)
-	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
-		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 10) i`)
-	tgt := synctest.Open(t, "mysql", myDSN)
+	cfg, src, tgt := itemsWorld(t, 10, itemsTable+"reconcile: \"0 3 * * *\"\n")
 	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
-	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
-		map[string]string{"items.yaml": itemsTable + "reconcile: \"0 3 * * *\"\n"})
 	if out, code := runCLI("-c", cfg, "reconcile", "items"); code != exitFailed || !strings.Contains(out, "has not been synced yet") {
 		t.Fatalf("reconcile before any sync: exit %d, want %d and a word why\n%s", code, exitFailed, out)
 	}
@@ -80,16 +73,9 @@ func checkReconcileStatus(t *testing.T, cfg string) {
 // syncd verify of a deletes: mark table after a reconcile marked a row
 // says equal and names the marked rows it left out.
 func TestVerifyCommandMarked(t *testing.T) {
-	pgDSN := synctest.Postgres(t)
-	_, myDSN := synctest.MariaDB(t)
-	src := synctest.Open(t, "pgx", pgDSN)
-	synctest.Exec(t, src, `CREATE TABLE items (id bigint PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
-		`INSERT INTO items SELECT i, 'n' || i, localtimestamp - interval '1 hour' FROM generate_series(1, 10) i`)
-	tgt := synctest.Open(t, "mysql", myDSN)
-	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL, gone_at DATETIME(6) NULL)")
 	marked := strings.Replace(itemsTable, "target: {table: items}", "target: {table: items, deleted_column: gone_at}\ndeletes: mark", 1)
-	cfg := writeConfig(t, "connections:\n  src: {driver: postgres, dsn: '"+pgDSN+"'}\n  tgt: {driver: mysql, dsn: '"+myDSN+"'}\ntarget: tgt\n",
-		map[string]string{"items.yaml": marked})
+	cfg, src, tgt := itemsWorld(t, 10, marked)
+	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL, gone_at DATETIME(6) NULL)")
 	if out, code := runCLI("-c", cfg, "sync", "items"); code != 0 {
 		t.Fatalf("sync: exit %d\n%s", code, out)
 	}
