@@ -3,6 +3,10 @@ package mysql
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	gomysql "github.com/go-sql-driver/mysql"
 )
 
 // database/sql's Tx.Commit takes no context, and go-sql-driver/mysql sends
@@ -14,12 +18,17 @@ import (
 // connection up, which on a stalled path can be never.
 //
 // The pools OpenDB opens therefore hand out connections whose transactions
-// send COMMIT and ROLLBACK as statements bound by the context the
-// transaction began with, as every statement inside it already is: when
-// that context ends, the driver closes the connection and the call
-// returns. Whether a COMMIT cut short took effect only the server knows;
-// syncd never needs to, since a page's rows and its position commit
-// together and a failed run starts again from the stored position.
+// send COMMIT as a statement bound by the deadline of the context the
+// transaction began with (a page's page_timeout, a task's timeout): when
+// it passes, the driver closes the connection and the call returns. Only
+// the deadline: a COMMIT under way when the context is cancelled (a
+// worker shutting down) completes, so that a run stops at the page
+// boundary with its page counted, as before. Whether a COMMIT cut short
+// took effect only the server knows (ErrCommitUnknown); a page's rows and
+// its position commit together and a failed run starts again from the
+// stored position, so no row is lost either way. ROLLBACK is bound by the
+// context itself: cutting one short only closes the connection, which
+// rolls back too.
 
 // ctxConnector hands out ctxConns over the driver's connections.
 type ctxConnector struct{ driver.Connector }
@@ -66,13 +75,33 @@ func (c *ctxConn) Begin() (driver.Tx, error) {
 // ctxTx ends a transaction with statements bound by ctx, the context
 // database/sql's BeginTx was given (database/sql's own Commit cancels the
 // context it derives from it before calling Commit, so that one cannot
-// be used).
+// be used): COMMIT by its deadline, ROLLBACK by the context.
 type ctxTx struct {
 	conn mysqlConn
 	ctx  context.Context
 }
 
-func (t *ctxTx) Commit() error { return t.end("COMMIT") }
+// ErrCommitUnknown says a COMMIT got no answer from the server (its
+// deadline passed, or the connection broke under it): the transaction may
+// or may not have taken effect. A page's rows and its position went
+// together, so the next run starts right either way; only the failed
+// run's counts may be a page short.
+var ErrCommitUnknown = errors.New("COMMIT got no answer, so whether it took effect is unknown (the next run starts from the stored position; this run's counts may miss its last page)")
+
+func (t *ctxTx) Commit() error {
+	ctx := context.WithoutCancel(t.ctx)
+	if d, ok := t.ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d)
+		defer cancel()
+	}
+	_, err := t.conn.ExecContext(ctx, "COMMIT", nil)
+	var answer *gomysql.MySQLError
+	if err != nil && !errors.As(err, &answer) {
+		return fmt.Errorf("%w: %w", ErrCommitUnknown, err)
+	}
+	return err
+}
 
 func (t *ctxTx) Rollback() error {
 	if t.ctx.Err() != nil {
@@ -82,10 +111,6 @@ func (t *ctxTx) Rollback() error {
 		// that may not answer.
 		return driver.ErrBadConn
 	}
-	return t.end("ROLLBACK")
-}
-
-func (t *ctxTx) end(stmt string) error {
-	_, err := t.conn.ExecContext(t.ctx, stmt, nil)
+	_, err := t.conn.ExecContext(t.ctx, "ROLLBACK", nil)
 	return err
 }

@@ -45,8 +45,8 @@ func TestCommitEndsWithTheTransactionsContext(t *testing.T) {
 		proxy.Restore()
 		t.Fatal("Commit over a stalled connection still waits a minute after its context's 2s deadline")
 	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Commit over a stalled connection: %v; want the context's deadline", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrCommitUnknown) {
+		t.Fatalf("Commit over a stalled connection: %v; want the context's deadline, the outcome unknown", err)
 	}
 	proxy.Restore()
 
@@ -59,6 +59,45 @@ func TestCommitEndsWithTheTransactionsContext(t *testing.T) {
 	}
 	// 0 or 1: whether a COMMIT cut short took effect only the server
 	// knows (here the proxy delivers the COMMIT it held once restored).
+}
+
+// A COMMIT under way when its transaction's context is cancelled (a
+// worker shutting down, not a deadline) completes: the run stops at the
+// page boundary with the page committed and counted. The proxy holds the
+// COMMIT while the context is cancelled, then lets it through.
+func TestCommitCompletesWhenItsContextIsCancelled(t *testing.T) {
+	t.Parallel()
+	name, _ := synctest.MariaDB(t)
+	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
+	db, err := OpenDB("root@tcp(" + proxy.Addr() + ")/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	synctest.Exec(t, db, "CREATE TABLE items (id BIGINT PRIMARY KEY)")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO items VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	proxy.Stall()
+	done := make(chan error, 1)
+	go func() { done <- tx.Commit() }()
+	time.Sleep(200 * time.Millisecond) // the COMMIT is sent and held
+	cancel()
+	time.Sleep(200 * time.Millisecond)
+	proxy.Restore()
+	if err := <-done; err != nil {
+		t.Fatalf("Commit whose context was cancelled while it ran: %v; want it completed", err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM items").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d rows, %v; want the committed row", n, err)
+	}
 }
 
 // The transactions of OpenDB's pools otherwise work as database/sql's
