@@ -251,3 +251,33 @@ func TestLoadSnapshotInProcess(t *testing.T) {
 		t.Fatalf("%d rows written by a LoadSnapshot that did not load; want 0", n)
 	}
 }
+
+// A --full of a deletes: mark table whose target holds rows marked
+// deleted that the source holds again: the snapshot's parts write those
+// rows over the marked ones and clear the marks, as a run's page does,
+// so the target says alive what the source holds.
+func TestSnapshotClearsDeleteMarks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newSnapWorld(t, tables.DriverMySQL, 1000, 2)
+	synctest.Exec(t, w.tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, updated_at DATETIME(6) NOT NULL, gone_at DATETIME(6) NULL, KEY syncd_cursor (updated_at))")
+	w.tbl.Target.Create, w.tbl.Deletes, w.tbl.Target.DeletedColumn = false, tables.DeletesMark, "gone_at"
+	o := datasync.Options{Logger: zerolog.Nop()}
+	if loaded, err := w.job(t).LoadSnapshot(ctx, w.p, o); err != nil || !loaded {
+		t.Fatalf("first load: %v, %v", loaded, err)
+	}
+	// Marked deleted in the target (a reconcile saw them gone), held
+	// again by the source; then --full: no cursor, a new snapshot.
+	synctest.Exec(t, w.tgt, "UPDATE items SET gone_at = NOW(6) WHERE id IN (5, 600)",
+		"UPDATE syncd_state SET cursor_value = NULL, last_key = NULL WHERE table_name = 'items'")
+	if loaded, err := w.job(t).LoadSnapshot(ctx, w.p, o); err != nil || !loaded {
+		t.Fatalf("the --full snapshot: %v, %v", loaded, err)
+	}
+	if snap, _ := w.read(t); !snap.Done || snap.Generation != 2 {
+		t.Fatalf("snapshot %+v; want generation 2 done", snap)
+	}
+	if n := count(t, w.tgt, "SELECT COUNT(*) FROM items WHERE gone_at IS NOT NULL"); n != 0 {
+		t.Fatalf("%d rows still marked deleted after the snapshot wrote them; want 0", n)
+	}
+	w.wantEqual(t)
+}

@@ -77,13 +77,13 @@ func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *pr
 	if err := t.store.RunningGeneration(ctx, tx, ps.Table, ps.Generation); err != nil {
 		return ws, err
 	}
-	staged := false
+	staged, direct := false, false
 	if fresh && !t.noStage.Load() {
 		if staged, err = t.loadEncoded(ctx, tx, len(rows), p.data, p.encoded); err != nil {
 			return ws, err
 		}
 		if staged {
-			ws.Inserted = int64(len(rows))
+			ws.Inserted, direct = int64(len(rows)), true
 		}
 	}
 	if !staged && !t.noStage.Load() {
@@ -93,6 +93,14 @@ func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *pr
 	}
 	if !staged {
 		if ws, err = t.upsert(ctx, tx, rows); err != nil {
+			return ws, err
+		}
+	}
+	// Rows merged over existing ones (a --full, a range not fresh) may be
+	// marked deleted there; the source holds them: no longer deleted. A
+	// direct load wrote into an empty range, where nothing is marked.
+	if !direct {
+		if err := t.unmark(ctx, tx, rows); err != nil {
 			return ws, err
 		}
 	}
@@ -123,6 +131,9 @@ func (t *Target) writePartIsolating(ctx context.Context, ps datasync.PartState, 
 		return datasync.WriteStats{}, t.badRowsError(bad)
 	}
 	if err := t.keepRejects(ctx, tx, datasync.State{Table: ps.Table, RunID: ps.RunID}, bad); err != nil {
+		return ws, err
+	}
+	if err := t.unmark(ctx, tx, rows); err != nil { // as a run's page does
 		return ws, err
 	}
 	if err := mark(ctx, tx); err != nil {
