@@ -13,9 +13,5 @@ func reconcileText(r *state.RunRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}
-	when := "started " + agoText(&r.Started, now)
-	if r.Ended != nil {
-		when = agoText(r.Ended, now)
-	}
-	return fmt.Sprintf("%s %d deleted %s", r.Status, r.Deleted, when)
+	return fmt.Sprintf("%s %d deleted %s", r.Status, r.Deleted, runWhen(r, now))
 }

@@ -91,11 +91,15 @@ func lastRunText(r *state.RunRow, now time.Time) string {
 	if r == nil {
 		return "-"
 	}
-	when := "started " + agoText(&r.Started, now)
+	return fmt.Sprintf("%s %d rows %s", r.Status, r.Read, runWhen(r, now))
+}
+
+// runWhen says when a run ended, or when it started while it runs.
+func runWhen(r *state.RunRow, now time.Time) string {
 	if r.Ended != nil {
-		when = agoText(r.Ended, now)
+		return agoText(r.Ended, now)
 	}
-	return fmt.Sprintf("%s %d rows %s", r.Status, r.Read, when)
+	return "started " + agoText(&r.Started, now)
 }
 
 // secondsText renders a lag or an age in seconds, "-" when unknown.

@@ -10,13 +10,11 @@ import (
 	"github.com/syncd/syncd/sync/synctest"
 )
 
-// A connection that stops answering (half-open: the test proxy stalls it)
-// while a transaction commits: Commit ends with the context the
-// transaction began with, as every other statement does, instead of
-// waiting for an answer that never comes; with the connection answering
-// again, the pool goes on with a fresh connection.
-func TestCommitEndsWithTheTransactionsContext(t *testing.T) {
-	t.Parallel()
+// insertThroughProxy opens an OpenDB pool on a database of the test's own
+// through a test proxy, and begins a transaction under ctx that inserts
+// row 1 into a table items.
+func insertThroughProxy(t *testing.T, ctx context.Context) (*sql.DB, *synctest.Proxy, *sql.Tx) {
+	t.Helper()
 	name, _ := synctest.MariaDB(t)
 	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
 	db, err := OpenDB("root@tcp(" + proxy.Addr() + ")/" + name)
@@ -25,18 +23,29 @@ func TestCommitEndsWithTheTransactionsContext(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	synctest.Exec(t, db, "CREATE TABLE items (id BIGINT PRIMARY KEY)")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	if _, err := tx.ExecContext(ctx, "INSERT INTO items VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}
+	return db, proxy, tx
+}
+
+// A connection that stops answering (half-open: the test proxy stalls it)
+// while a transaction commits: Commit ends with the context the
+// transaction began with, as every other statement does, instead of
+// waiting for an answer that never comes; with the connection answering
+// again, the pool goes on with a fresh connection.
+func TestCommitEndsWithTheTransactionsContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	db, proxy, tx := insertThroughProxy(t, ctx)
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	proxy.Stall()
+	var err error
 	done := make(chan error, 1)
 	go func() { done <- tx.Commit() }()
 	select {
@@ -67,23 +76,9 @@ func TestCommitEndsWithTheTransactionsContext(t *testing.T) {
 // COMMIT while the context is cancelled, then lets it through.
 func TestCommitCompletesWhenItsContextIsCancelled(t *testing.T) {
 	t.Parallel()
-	name, _ := synctest.MariaDB(t)
-	proxy := synctest.NewProxy(t, "127.0.0.1:3306")
-	db, err := OpenDB("root@tcp(" + proxy.Addr() + ")/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	synctest.Exec(t, db, "CREATE TABLE items (id BIGINT PRIMARY KEY)")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO items VALUES (1)"); err != nil {
-		t.Fatal(err)
-	}
+	db, proxy, tx := insertThroughProxy(t, ctx)
 	proxy.Stall()
 	done := make(chan error, 1)
 	go func() { done <- tx.Commit() }()

@@ -38,20 +38,28 @@ type direct struct {
 	directOff atomic.Int64
 }
 
-// tryDirect loads a page of an initial load directly when directFits;
-// loaded is false when the page must be written another way.
-func (t *Target) tryDirect(ctx context.Context, tx *sql.Tx, st datasync.State, p *prepared) (ws datasync.WriteStats, loaded bool, err error) {
-	if !t.directFits(st) {
-		return ws, false, nil
+// writeRowsIn writes a prepared page's rows in tx, the one way both a
+// run's page and a snapshot part's page take: loaded straight into the
+// target when direct says to try (checked, and undone on any miss), else
+// merged through the stage, else upserted. loaded says the direct load
+// took them.
+func (t *Target) writeRowsIn(ctx context.Context, tx *sql.Tx, p *prepared, direct bool) (ws datasync.WriteStats, loaded bool, err error) {
+	if direct && !t.noStage.Load() {
+		if loaded, err = t.loadEncoded(ctx, tx, len(p.rows), p.data, p.encoded); err != nil || loaded {
+			if loaded {
+				ws.Inserted = int64(len(p.rows))
+			}
+			return ws, loaded, err
+		}
 	}
-	if loaded, err = t.loadEncoded(ctx, tx, len(p.rows), p.data, p.encoded); err != nil {
-		return ws, false, err
+	if !t.noStage.Load() {
+		staged := false
+		if ws, staged, err = t.writeStagedData(ctx, tx, p.rows, p.data, p.encoded); err != nil || staged {
+			return ws, false, err
+		}
 	}
-	t.directMissed(st, loaded)
-	if loaded {
-		ws.Inserted = int64(len(p.rows))
-	}
-	return ws, loaded, nil
+	ws, err = t.upsert(ctx, tx, p.rows)
+	return ws, false, err
 }
 
 // directFits says whether a page of the run holding st tries the direct

@@ -67,40 +67,23 @@ func (t *Target) WritePreparedPart(ctx context.Context, ps datasync.PartState, p
 // its pages are then loaded directly (loadDirect), each checked, and take
 // the merge only when that load is undone.
 func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *prepared, fresh bool, mark func(context.Context, *sql.Tx) error) (datasync.WriteStats, error) {
-	var ws datasync.WriteStats
-	rows := p.rows
 	tx, err := t.db.BeginTx(ctx, nil)
 	if err != nil {
-		return ws, err
+		return datasync.WriteStats{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	if err := t.store.RunningGeneration(ctx, tx, ps.Table, ps.Generation); err != nil {
+		return datasync.WriteStats{}, err
+	}
+	ws, direct, err := t.writeRowsIn(ctx, tx, p, fresh)
+	if err != nil {
 		return ws, err
-	}
-	staged, direct := false, false
-	if fresh && !t.noStage.Load() {
-		if staged, err = t.loadEncoded(ctx, tx, len(rows), p.data, p.encoded); err != nil {
-			return ws, err
-		}
-		if staged {
-			ws.Inserted, direct = int64(len(rows)), true
-		}
-	}
-	if !staged && !t.noStage.Load() {
-		if ws, staged, err = t.writeStagedData(ctx, tx, rows, p.data, p.encoded); err != nil {
-			return ws, err
-		}
-	}
-	if !staged {
-		if ws, err = t.upsert(ctx, tx, rows); err != nil {
-			return ws, err
-		}
 	}
 	// Rows merged over existing ones (a --full, a range not fresh) may be
 	// marked deleted there; the source holds them: no longer deleted. A
 	// direct load wrote into an empty range, where nothing is marked.
 	if !direct {
-		if err := t.unmark(ctx, tx, rows); err != nil {
+		if err := t.unmark(ctx, tx, p.rows); err != nil {
 			return ws, err
 		}
 	}

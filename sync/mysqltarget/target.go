@@ -180,22 +180,16 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, p *prepared, 
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	var ws datasync.WriteStats
-	staged := len(rows) == 0
-	if !staged && len(gone) == 0 {
+	if len(rows) > 0 {
 		// A page that also deletes rows (source.deleted_when) takes the
 		// merge: the direct load's checks cover inserts only.
-		if ws, staged, err = t.tryDirect(ctx, tx, st, p); err != nil {
+		direct := len(gone) == 0 && t.directFits(st)
+		var loaded bool
+		if ws, loaded, err = t.writeRowsIn(ctx, tx, p, direct); err != nil {
 			return ws, err
 		}
-	}
-	if !staged && !t.noStage.Load() {
-		if ws, staged, err = t.writeStagedData(ctx, tx, rows, p.data, p.encoded); err != nil {
-			return ws, err
-		}
-	}
-	if !staged {
-		if ws, err = t.upsert(ctx, tx, rows); err != nil {
-			return ws, err
+		if direct {
+			t.directMissed(st, loaded)
 		}
 	}
 	if err := t.endPage(ctx, tx, st, rows, gone, pos, &ws); err != nil {
