@@ -227,3 +227,38 @@ func checkLateRead(t *testing.T, db *sql.DB, n int64) {
 		t.Errorf("ListRuns: %+v, %v; want the newest run with %d late rows", runs, err, n)
 	}
 }
+
+// The lookback looks a one-column key up in the target with an IN list
+// of parameters, never of values written into the SQL: text keys that
+// would break or change a statement they were pasted into are compared
+// and repaired like any other.
+func TestLookbackTextKeysTravelAsParameters(t *testing.T) {
+	t.Parallel()
+	srcDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	src, tgt := synctest.Open(t, "pgx", srcDSN), synctest.Open(t, "mysql", myDSN)
+	synctest.Exec(t, src, `CREATE TABLE odd (code text PRIMARY KEY, name text NOT NULL, updated_at timestamp(6) NOT NULL)`,
+		`CREATE INDEX ix_odd_sync ON odd (updated_at, code)`,
+		`INSERT INTO odd VALUES ('O''Brien', 'a', '2026-01-01 00:00:01'), ('x") OR 1=1 -- ', 'b', '2026-01-01 00:00:02'),
+			('back\slash', 'c', '2026-01-01 00:00:03'), ('plain', 'd', '2026-01-01 00:00:04')`)
+	p := pools(t, tables.DriverPostgres, srcDSN, myDSN)
+	tbl := createdTable("odd", "odd", "code", "updated_at")
+	tbl.Lookback, tbl.BatchSize, tbl.OnBadRows = 10*time.Second, 100, tables.OnBadRowsFail
+	if rec, err := runOnce(t, p, tbl); err != nil || rec.Inserted != 4 {
+		t.Fatalf("first run: %+v, %v", rec, err)
+	}
+	// Behind the cursor, inside the window: one row gone from the target,
+	// one whose cursor was set back with a new name.
+	synctest.Exec(t, tgt, `DELETE FROM odd WHERE code = 'O''Brien'`)
+	synctest.Exec(t, src, `UPDATE odd SET name = 'set back', updated_at = '2026-01-01 00:00:01.5' WHERE code = 'x") OR 1=1 -- '`)
+	rec, err := runOnce(t, p, tbl)
+	if err != nil || rec.Late != 2 || rec.Inserted != 1 || rec.Updated != 1 {
+		t.Fatalf("run: %+v, %v; want O'Brien inserted and the set-back row updated, 2 late", rec, err)
+	}
+	if n := count(t, tgt, `SELECT COUNT(*) FROM odd WHERE code = 'O''Brien' OR (code = 'x") OR 1=1 -- ' AND name = 'set back')`); n != 2 {
+		t.Fatalf("%d of the 2 late rows in the target", n)
+	}
+	if rec, err := runOnce(t, p, tbl); err != nil || rec.Late != 0 || rec.Pages != 0 {
+		t.Fatalf("next run: %+v, %v; want nothing late", rec, err)
+	}
+}
