@@ -126,26 +126,29 @@ func TestPausedTableReadsNothingAndResumeCatchesUp(t *testing.T) {
 func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, fixtureOptions{})
-	f.declareLarge("items", 20000, 20)
+	f.declareLarge("items", 2000, 20)
+	release := f.holdRow("items", holdAt)
 	obs := &results{}
 	f.startObservedWorker(f.catalog(), obs)
 	ctx := context.Background()
 	if _, err := f.enq.Enqueue(ctx, f.table("items"), datasync.TriggerManual); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the run under way", func() (bool, string) { return f.pages("items") >= 5, "pages < 5" })
+	f.heldPages("items", 20)
 	// While it runs, status shows the task, its progress and, for this
 	// initial load, the rows it reads in all.
 	st := queue.NewStatusReader(f.pools, f.enq.Inspector()).Read(ctx, []tables.Table{f.table("items")})[0]
-	if st.Task != "active" || st.Progress == nil || st.Progress.Rows == 0 || st.Total != 20000 {
-		t.Fatalf("status of the running load: task %q, progress %+v, total %d; want active, rows so far, 20000", st.Task, st.Progress, st.Total)
+	if st.Task != "active" || st.Progress == nil || st.Progress.Rows == 0 || st.Total != 2000 {
+		t.Fatalf("status of the running load: task %q, progress %+v, total %d; want active, rows so far, 2000", st.Task, st.Progress, st.Total)
 	}
 	if err := ops.New(f.pools, nil).Pause(ctx, f.table("items")); err != nil {
 		t.Fatal(err)
 	}
+	// The held page goes on once released, and finds the table paused.
+	release()
 	eventually(t, "task done", func() (bool, string) { return f.taskGone("items") })
 	if ok, _ := f.same("items"); ok {
-		t.Skip("the run finished before the pause; nothing to stop on this machine")
+		t.Fatal("the run finished although paused mid-way")
 	}
 	rs := f.runs("items")
 	last := rs[len(rs)-1]
@@ -166,7 +169,7 @@ func TestPauseStopsARunningSyncAtAPageBoundary(t *testing.T) {
 		}
 		return f.same("items")
 	})
-	checkRowsReadOnce(t, f, "items", 20000)
+	checkRowsReadOnce(t, f, "items", 2000)
 	if rs := f.runs("items"); rs[len(rs)-1].CursorBefore != last.CursorAfter {
 		t.Fatalf("resumed run started at %s, want the paused run's end %s", rs[len(rs)-1].CursorBefore, last.CursorAfter)
 	}
@@ -181,13 +184,16 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 	// whatever the queue: a table name of its own keeps this cancel from
 	// stopping the other tests' "items".
 	f := newFixture(t, fixtureOptions{})
-	f.declareLarge("cancelled", 20000, 20)
+	f.declareLarge("cancelled", 2000, 20)
+	// Held at a locked row, the run is cancelled inside a page's writes,
+	// never as a page commits (that race is TestCommitAfterCancelReportsTheCancel's).
+	release := f.holdRow("cancelled", holdAt)
 	obs := &results{}
 	f.startObservedWorker(f.catalog(), obs)
 	if _, err := f.enq.Enqueue(context.Background(), f.table("cancelled"), datasync.TriggerManual); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the run under way", func() (bool, string) { return f.pages("cancelled") >= 5, "pages < 5" })
+	f.heldPages("cancelled", 20)
 	if running, err := f.enq.Cancel(f.table("cancelled")); err != nil || !running {
 		t.Fatalf("cancel: running=%v, %v; want the running sync cancelled", running, err)
 	}
@@ -204,16 +210,17 @@ func TestCancelStopsAtAPageBoundary(t *testing.T) {
 		return obs.count(queue.ResultCancelled) == 1, obs.String()
 	})
 	// Its cursor covers exactly the rows it wrote: it stopped between pages.
-	if key := lastKey(t, first.CursorAfter); key != first.Read {
-		t.Fatalf("cancelled run read %d rows but its cursor ends at row %d", first.Read, key)
+	if key := lastKey(t, first.CursorAfter); key != first.Read || key != holdAt-20 {
+		t.Fatalf("cancelled run read %d rows but its cursor ends at row %d; want both at %d, the page before the held row", first.Read, key, holdAt-20)
 	}
+	release()
 	eventually(t, "the retried task done", func() (bool, string) {
 		if ok, why := f.taskGone("cancelled"); !ok {
 			return false, why
 		}
 		return f.same("cancelled")
 	})
-	checkRowsReadOnce(t, f, "cancelled", 20000)
+	checkRowsReadOnce(t, f, "cancelled", 2000)
 }
 
 // checkPageBoundary checks that the target holds exactly the rows up to
@@ -222,7 +229,8 @@ func checkPageBoundary(t *testing.T, f *fixture, name string, r state.RunRow) {
 	t.Helper()
 	k := lastKey(t, r.CursorAfter)
 	var n, maxID int64
-	if err := f.tgt.QueryRow("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM "+name).Scan(&n, &maxID); err != nil {
+	// A row a test put there to hold the run (holdRow) is not the run's.
+	if err := f.tgt.QueryRow("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM "+name+" WHERE name <> 'held'").Scan(&n, &maxID); err != nil {
 		t.Fatal(err)
 	}
 	if n != k || maxID != k || r.Read != k {

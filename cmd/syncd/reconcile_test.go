@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -10,9 +11,11 @@ import (
 	"github.com/syncd/syncd/sync/synctest"
 )
 
-// syncd reconcile --dry-run lists a row deleted in the source and keeps
-// it; syncd reconcile deletes it and the run log shows the reconcile, and
-// so do syncd status, its JSON (/api/tables) and the status page.
+// syncd reconcile --dry-run lists a row deleted in the source and writes
+// nothing (no row, no run, no claim of the table); syncd reconcile claims
+// the table, deletes the row, keeps the cursor, and the run log shows the
+// reconcile, and so do syncd status, its JSON (/api/tables) and the
+// status page.
 func TestReconcileCommand(t *testing.T) {
 	cfg, src, tgt := itemsWorld(t, 10, itemsTable+"reconcile: \"0 3 * * *\"\n")
 	synctest.Exec(t, tgt, "CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR(20), updated_at DATETIME(6) NOT NULL)")
@@ -23,18 +26,24 @@ func TestReconcileCommand(t *testing.T) {
 		t.Fatalf("sync: exit %d\n%s", code, out)
 	}
 	synctest.Exec(t, src, "DELETE FROM items WHERE id = 3")
+	before := reconcileWorld(t, tgt)
 	out, code := runCLI("-c", cfg, "reconcile", "items", "--dry-run")
 	if code != 0 || !strings.Contains(out, "items: would delete 1, insert 0, update 0") || !strings.Contains(out, "  delete  3\n") {
 		t.Fatalf("reconcile --dry-run: exit %d\n%s", code, out)
 	}
-	var n int
-	must(t, tgt.QueryRow("SELECT COUNT(*) FROM items").Scan(&n))
-	if n != 10 {
-		t.Fatalf("the dry run left %d rows, want 10", n)
+	// A dry run writes nothing: not a row, not the run log, and it does
+	// not claim the table (a run under way would be fenced off by it).
+	if after := reconcileWorld(t, tgt); after != before {
+		t.Fatalf("the dry run changed the target: %+v, was %+v", after, before)
 	}
 	if out, code := runCLI("-c", cfg, "reconcile", "--all"); code != 0 || !strings.Contains(out, "items: did delete 1") {
 		t.Fatalf("reconcile: exit %d\n%s", code, out)
 	}
+	after := reconcileWorld(t, tgt)
+	if after.rows != 9 || after.ids != "1,2,4,5,6,7,8,9,10" || after.version <= before.version || after.runs != before.runs+1 || after.cursor != before.cursor {
+		t.Fatalf("after the reconcile: %+v, was %+v; want row 3 gone, the table claimed, one run more, the cursor kept", after, before)
+	}
+	var n int
 	must(t, tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE `trigger` = 'reconcile' AND rows_deleted = 1 AND status = 'ok'").Scan(&n))
 	if n != 1 {
 		t.Fatalf("no reconcile with 1 row deleted in syncd_runs")
@@ -43,6 +52,23 @@ func TestReconcileCommand(t *testing.T) {
 		t.Fatalf("verify after reconcile: exit %d\n%s", code, out)
 	}
 	checkReconcileStatus(t, cfg)
+}
+
+// reconciled is what a reconcile may change in the target: the rows, the
+// table's fencing version and cursor, and the run log.
+type reconciled struct {
+	rows          int
+	ids           string
+	version, runs int64
+	cursor        string
+}
+
+func reconcileWorld(t *testing.T, tgt *sql.DB) (w reconciled) {
+	t.Helper()
+	must(t, tgt.QueryRow("SELECT COUNT(*), GROUP_CONCAT(id ORDER BY id) FROM items").Scan(&w.rows, &w.ids))
+	must(t, tgt.QueryRow("SELECT version, cursor_value FROM syncd_state WHERE table_name = 'items'").Scan(&w.version, &w.cursor))
+	must(t, tgt.QueryRow("SELECT COUNT(*) FROM syncd_runs WHERE table_name = 'items'").Scan(&w.runs))
+	return w
 }
 
 // checkReconcileStatus checks that syncd status shows items' last

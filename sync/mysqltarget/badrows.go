@@ -75,7 +75,7 @@ func (t *Target) writeIsolating(ctx context.Context, st datasync.State, rows []d
 	if err := t.endPage(ctx, tx, st, rows, gone, pos, &ws); err != nil {
 		return ws, err
 	}
-	return ws, tx.Commit()
+	return ws, commit(ctx, tx)
 }
 
 // isolate writes rows in tx, splitting them in halves under a savepoint
@@ -224,5 +224,5 @@ func (t *Target) RetryRejects(ctx context.Context, st datasync.State, found []da
 	if err := t.keepRejects(ctx, tx, st, bad); err != nil {
 		return ws, err
 	}
-	return ws, tx.Commit()
+	return ws, commit(ctx, tx)
 }

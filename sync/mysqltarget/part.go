@@ -90,7 +90,7 @@ func (t *Target) writePartOnce(ctx context.Context, ps datasync.PartState, p *pr
 	if err := mark(ctx, tx); err != nil {
 		return ws, err
 	}
-	return ws, tx.Commit()
+	return ws, commit(ctx, tx)
 }
 
 // writePartIsolating is writeIsolating for a part: refused rows go to
@@ -122,7 +122,7 @@ func (t *Target) writePartIsolating(ctx context.Context, ps datasync.PartState, 
 	if err := mark(ctx, tx); err != nil {
 		return ws, err
 	}
-	return ws, tx.Commit()
+	return ws, commit(ctx, tx)
 }
 
 // PartFresh implements datasync.PartWriter with one indexed probe of the

@@ -87,5 +87,5 @@ func (t *Target) fencedExecOnce(ctx context.Context, st datasync.State, q string
 	if err != nil {
 		return 0, err
 	}
-	return n, tx.Commit()
+	return n, commit(ctx, tx)
 }

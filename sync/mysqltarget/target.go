@@ -195,7 +195,7 @@ func (t *Target) writeOnce(ctx context.Context, st datasync.State, p *prepared, 
 	if err := t.endPage(ctx, tx, st, rows, gone, pos, &ws); err != nil {
 		return ws, err
 	}
-	return ws, tx.Commit()
+	return ws, commit(ctx, tx)
 }
 
 // upsert writes rows with prepared multi-row upserts.

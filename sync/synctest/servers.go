@@ -101,22 +101,36 @@ const MSSQLHint = "set SYNCD_TEST_MSSQL_DSN to a SQL Server whose login may crea
 	" or SQL Server with docker compose up -d mssql (README.md: Tests)"
 
 // MSSQLAdmin returns the DSN of the test SQL Server (SYNCD_TEST_MSSQL_DSN).
-// Without one the test fails under CI or SYNCD_TEST_REQUIRE_SERVERS and is
-// skipped elsewhere, with one line saying how to get a server; the value
-// "none" (make test on a machine without ../shared/babelfish) skips it
-// everywhere, saying so.
+// Without one, or with "none" (make test on a machine without
+// ../shared/babelfish), the test fails under CI or
+// SYNCD_TEST_REQUIRE_SERVERS and is skipped elsewhere, with one line
+// saying how to get a server.
 func MSSQLAdmin(t testing.TB) string {
 	t.Helper()
-	admin := os.Getenv("SYNCD_TEST_MSSQL_DSN")
+	dsn, missing, required := mssqlAdmin(os.Getenv)
 	switch {
-	case admin == "none":
-		t.Skip("no SQL Server (SYNCD_TEST_MSSQL_DSN=none): " + MSSQLHint)
-	case admin == "" && (os.Getenv("CI") != "" || os.Getenv("SYNCD_TEST_REQUIRE_SERVERS") != ""):
-		t.Fatal("SYNCD_TEST_MSSQL_DSN is not set: " + MSSQLHint)
-	case admin == "":
-		t.Skip("SYNCD_TEST_MSSQL_DSN is not set: " + MSSQLHint)
+	case missing != "" && required:
+		t.Fatal(missing + ": " + MSSQLHint)
+	case missing != "":
+		t.Skip(missing + ": " + MSSQLHint)
 	}
-	return admin
+	return dsn
+}
+
+// mssqlAdmin reads the test SQL Server's DSN from getenv: missing says
+// why there is none, and required whether that fails the test (CI, or
+// SYNCD_TEST_REQUIRE_SERVERS) rather than skipping it. An explicit
+// "none" is no way out of a required server.
+func mssqlAdmin(getenv func(string) string) (dsn, missing string, required bool) {
+	dsn = getenv("SYNCD_TEST_MSSQL_DSN")
+	required = getenv("CI") != "" || getenv("SYNCD_TEST_REQUIRE_SERVERS") != ""
+	switch dsn {
+	case "none":
+		return "", "no SQL Server (SYNCD_TEST_MSSQL_DSN=none)", required
+	case "":
+		return "", "SYNCD_TEST_MSSQL_DSN is not set", required
+	}
+	return dsn, "", required
 }
 
 // SQLServer creates a database of its own for the test on the SQL Server
