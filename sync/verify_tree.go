@@ -41,14 +41,10 @@ const maxHeld = 100000
 func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, parent int64) error {
 	top := parent == 0
 	var sn, ssum, tn, tsum int64
-	err := bounded(ctx, v.page, func(ctx context.Context) (err error) {
+	err := v.both(ctx, func(ctx context.Context) (err error) {
 		sn, ssum, err = v.src.aggregate(ctx, lo, hi)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	err = bounded(ctx, v.page, func(ctx context.Context) (err error) {
+	}, func(ctx context.Context) (err error) {
 		tn, tsum, err = v.tgt.aggregate(ctx, lo, hi)
 		return err
 	})
@@ -91,17 +87,27 @@ func (v *verifier) compare(ctx context.Context, lo, hi []any, pieces int, parent
 	return nil
 }
 
+// both runs the source's statement and the target's at the same time, each
+// bounded by the page timeout: two databases, each busy with its own
+// half, so a range costs the slower side rather than the sum of both. The
+// source's error is returned first.
+func (v *verifier) both(ctx context.Context, src, tgt func(context.Context) error) error {
+	done := make(chan error, 1)
+	go func() { done <- bounded(ctx, v.page, src) }()
+	terr := bounded(ctx, v.page, tgt)
+	if serr := <-done; serr != nil {
+		return serr
+	}
+	return terr
+}
+
 // leaf compares the rows of [lo, hi) by key.
 func (v *verifier) leaf(ctx context.Context, lo, hi []any) error {
 	var s, t keyHashes
-	err := bounded(ctx, v.page, func(ctx context.Context) (err error) {
+	err := v.both(ctx, func(ctx context.Context) (err error) {
 		s, err = v.src.rowHashes(ctx, lo, hi, v.pos)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	err = bounded(ctx, v.page, func(ctx context.Context) (err error) {
+	}, func(ctx context.Context) (err error) {
 		t, err = v.tgt.rowHashes(ctx, lo, hi, nil)
 		return err
 	})
