@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -17,15 +18,42 @@ import (
 // newMSSQLWorld is newWorld with a SQL Server source (SYNCD_TEST_MSSQL_DSN:
 // Babelfish in CI): one worker queue per round and one more.
 func newMSSQLWorld(t *testing.T, queues, batch int) *world {
+	return newMSSQLWorldWith(t, mssqlWorldOptions{queues: queues, batch: batch})
+}
+
+// mssqlWorldOptions shape a world with a SQL Server source.
+type mssqlWorldOptions struct {
+	queues, batch int
+	pageTimeout   string // "10m" by default
+	// appName, when set, is the source connections' app name, which
+	// Babelfish shows as their backends' application_name.
+	appName string
+	// proxy, when set, stands between syncd and the source.
+	proxy func(addr string) *synctest.Proxy
+}
+
+func newMSSQLWorldWith(t *testing.T, o mssqlWorldOptions) *world {
 	t.Helper()
 	ms := synctest.SQLServer(t)
 	_, my := synctest.MariaDB(t)
-	w := &world{t: t, dir: t.TempDir(), src: synctest.Open(t, "sqlserver", ms), tgt: synctest.Open(t, "mysql", my)}
+	w := &world{t: t, dir: t.TempDir(), src: synctest.Open(t, "sqlserver", ms), tgt: synctest.Open(t, "mysql", my), srcDSN: ms}
 	w.redis, w.redisCmd = startRedis(t)
 	qs := ""
-	for i := range queues {
+	for i := range o.queues {
 		w.queues = append(w.queues, fmt.Sprintf("q%d", i))
 		qs += fmt.Sprintf("q%d: 1, ", i)
+	}
+	if o.pageTimeout == "" {
+		o.pageTimeout = "10m"
+	}
+	if o.appName != "" {
+		ms += "&app+name=" + url.QueryEscape(o.appName)
+	}
+	if o.proxy != nil {
+		u, err := url.Parse(ms)
+		must(t, err)
+		u.Host = o.proxy(u.Host).Addr()
+		ms = u.String()
 	}
 	must(t, os.Mkdir(filepath.Join(w.dir, "tables"), 0o755))
 	w.cfgPath = filepath.Join(w.dir, "syncd.yaml")
@@ -33,12 +61,12 @@ func newMSSQLWorld(t *testing.T, queues, batch int) *world {
   src: {driver: sqlserver, dsn: '%s'}
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
-defaults: {queue: q0, schedule: "@daily", settle: 1s, batch_size: %d}
+defaults: {queue: q0, schedule: "@daily", settle: 1s, batch_size: %d, page_timeout: %s}
 redis: {addr: %s}
 worker: {concurrency: 4, queues: {%s}, shutdown_timeout: 5s}
 http: {listen: ""}
 log: {level: info, format: json}
-`, ms, my, batch, w.redis, qs[:len(qs)-2])), 0o644))
+`, ms, my, o.batch, o.pageTimeout, w.redis, qs[:len(qs)-2])), 0o644))
 	t.Cleanup(func() {
 		for _, p := range w.procs {
 			if p.ProcessState == nil {

@@ -2,8 +2,8 @@
 
 // The fault-injection suite (make test-faults): the syncd binary against
 // real servers, with workers killed and frozen past their lease, the
-// target and the source servers killed and restarted, connections cut
-// and stalled, Redis stopped and flushed, the source clock stepping back,
+// target and the source servers killed and restarted (on the T-SQL
+// source, the backends serving syncd), connections cut and stalled, Redis stopped and flushed, the source clock stepping back,
 // the target's disk full, two workers and two schedulers at once, long
 // source transactions, and bad rows. Every scenario ends with `syncd
 // verify` finding the whole table equal to its source with nothing
@@ -90,7 +90,7 @@ func writeReport(path string) error {
 	b.WriteString("# Reliability: the fault-injection suite\n\n")
 	b.WriteString("Written by the suite itself (`cmd/syncd/faults_test.go`), with:\n\n")
 	b.WriteString("```sh\nmake test-faults\n```\n\n")
-	fmt.Fprintf(&b, "Last run: %s, %d cores, %s. PostgreSQL 15 is the source and MariaDB 10.11 the target: a database of the scenario's own on the machine's servers, or, where a scenario kills, stalls or fills a server, a server of its own started for it (the machine's servers are never touched); each scenario has a Redis 7 of its own. Every scenario ends with `syncd verify` comparing every row and column of the table with its source; \"equal\" means no row missing, extra, different or duplicate, the row counts agree, and nothing pending (no source row after the stored cursor left to bring).\n\n",
+	fmt.Fprintf(&b, "Last run: %s, %d cores, %s. PostgreSQL 15 is the source (a T-SQL server, Babelfish, where the scenario names SQL Server, T-SQL or Babelfish) and MariaDB 10.11 the target: a database of the scenario's own on the machine's servers, or, where a scenario kills, stalls or fills a server, a server of its own started for it (the machine's servers are never touched; the shared Babelfish is never stopped: a scenario kills only the PostgreSQL backends serving syncd's own connections); each scenario has a Redis 7 of its own. Every scenario ends with `syncd verify` comparing every row and column of the table with its source; \"equal\" means no row missing, extra, different or duplicate, the row counts agree, and nothing pending (no source row after the stored cursor left to bring).\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.Version())
 	b.WriteString("| scenario | times | rows | result | detail |\n|---|---:|---:|---|---|\n")
 	for _, r := range results {

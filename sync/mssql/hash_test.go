@@ -3,6 +3,7 @@ package mssql_test
 import (
 	"crypto/md5"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"unicode/utf16"
 
@@ -60,6 +61,37 @@ func TestServerHashAgreesWithTarget(t *testing.T) {
 		var target int64
 		if err := my.QueryRow("SELECT "+mysql.Dialect{}.Hash32In("CONVERT(? USING utf8mb4)", datasync.EncodingUTF16LE), "abc").Scan(&target); err != nil || target != 0xCE1473CF {
 			t.Errorf("target's UTF-16LE hash of abc: %d, %v; want %d, as SQL Server's HASHBYTES('MD5', N'abc')", target, err, 0xCE1473CF)
+		}
+	}
+}
+
+// The canonical texts of times and dates are the wall-clock value as
+// stored, six fractional digits always, at the ends of the types' ranges
+// and at 02:30 on a spring-forward night (Babelfish prints them with
+// PostgreSQL's to_char, given a timestamp without time zone so that a
+// server zone with that gap cannot move it).
+func TestServerTimeText(t *testing.T) {
+	db := synctest.Open(t, "sqlserver", synctest.SQLServer(t))
+	d, err := mssql.DialectOf(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ typ, value, want string }{
+		{"DATETIME2(6)", "2024-03-10 02:30:00.123456", "2024-03-10 02:30:00.123456"},
+		{"DATETIME2(6)", "0001-01-01 00:00:00", "0001-01-01 00:00:00.000000"},
+		{"DATETIME2(6)", "9999-12-31 23:59:59.999999", "9999-12-31 23:59:59.999999"},
+		{"DATETIME", "2024-03-10 02:30:00.997", "2024-03-10 02:30:00.997000"},
+		{"SMALLDATETIME", "2024-03-10 02:30:00", "2024-03-10 02:30:00.000000"},
+		{"DATE", "2024-03-10", "2024-03-10"},
+	} {
+		col := datasync.Column{Name: "c", DatabaseType: strings.TrimSuffix(c.typ, "(6)")}
+		text := d.CanonicalColumn("CAST(@p1 AS "+c.typ+")", col, d.Family(col))
+		var got string
+		if err := db.QueryRowContext(t.Context(), "SELECT "+text, c.value).Scan(&got); err != nil {
+			t.Fatalf("%s %s: %v", c.typ, c.value, err)
+		}
+		if got != c.want {
+			t.Errorf("%s %s: canonical text %q, want %q", c.typ, c.value, got, c.want)
 		}
 	}
 }
