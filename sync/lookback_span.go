@@ -42,15 +42,8 @@ type sums struct{ n, sum, deleted int64 }
 // written meanwhile) is compared by key at once, so that the cutting
 // ends.
 func (l *lookback) compareSpan(ctx context.Context, sp span, parent int64, emit func(context.Context, found) error) error {
-	var s, t sums
 	l.spans++
-	err := bounded(ctx, l.o.Table, func(ctx context.Context) (err error) {
-		if s, err = l.src.spanSums(ctx, l.src.s.cursor, sp); err != nil {
-			return err
-		}
-		t, err = l.tgt.spanSums(ctx, l.tcur, sp)
-		return err
-	})
+	s, t, err := l.bothSums(ctx, sp)
 	if err != nil || (s.deleted == 0 && s.n == t.n && s.sum == t.sum) {
 		return err
 	}
@@ -74,6 +67,29 @@ func (l *lookback) compareSpan(ctx context.Context, sp span, parent int64, emit 
 		lo = hi
 	}
 	return nil
+}
+
+// bothSums computes the aggregates of sp on both sides at once: each
+// server hashes its rows while the other does.
+func (l *lookback) bothSums(ctx context.Context, sp span) (s, t sums, err error) {
+	err = bounded(ctx, l.o.Table, func(ctx context.Context) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		tgt := make(chan error, 1)
+		go func() {
+			var err error
+			t, err = l.tgt.spanSums(ctx, l.tcur, sp)
+			tgt <- err
+		}()
+		var err error
+		if s, err = l.src.spanSums(ctx, l.src.s.cursor, sp); err != nil {
+			cancel() // the target's answer no longer matters
+			<-tgt
+			return err
+		}
+		return <-tgt
+	})
+	return s, t, err
 }
 
 // spanWhere is the condition of the rows of sp on side v, whose column
