@@ -41,14 +41,14 @@ func newBulkWorld(t *testing.T, driver string, withCursor bool) (*bulkWorld, *sy
 	var srcDSN, name, ts string
 	switch driver {
 	case tables.DriverPostgres:
-		srcDSN, name, ts = synctest.Postgres(t), "bulk", "timestamp(6)"
+		srcDSN, name, ts = synctest.Postgres(t), "bulk_items", "timestamp(6)"
 		dbs.src = synctest.Open(t, "pgx", srcDSN)
 	case tables.DriverMySQL:
 		_, srcDSN = synctest.MariaDB(t)
-		name, ts = "bulk", "DATETIME(6)"
+		name, ts = "bulk_items", "DATETIME(6)"
 		dbs.src = synctest.Open(t, "mysql", srcDSN)
 	case tables.DriverSQLServer:
-		srcDSN, name, ts = synctest.SQLServer(t), "dbo.bulk", "DATETIME2(6)"
+		srcDSN, name, ts = synctest.SQLServer(t), "dbo.bulk_items", "DATETIME2(6)"
 		dbs.src = synctest.Open(t, "sqlserver", srcDSN)
 	}
 	// Two thirds share one cursor value (one statement's change), the rest
@@ -64,7 +64,7 @@ func newBulkWorld(t *testing.T, driver string, withCursor bool) (*bulkWorld, *sy
 	synctest.Exec(t, dbs.src, "CREATE TABLE "+name+" (id INT NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL, updated_at "+ts+" NOT NULL)",
 		"CREATE INDEX ix_bulk_sync ON "+name+" (updated_at, id)",
 		"INSERT INTO "+name+" (id, name, updated_at) VALUES "+strings.Join(vals, ", "))
-	w := &bulkWorld{p: pools(t, driver, srcDSN, myDSN), tbl: createdTable("bulk", name, "id", "updated_at")}
+	w := &bulkWorld{p: pools(t, driver, srcDSN, myDSN), tbl: createdTable("bulk_items", name, "id", "updated_at")}
 	w.tbl.Lookback, w.tbl.BatchSize, w.tbl.OnBadRows = 10*time.Second, 50, tables.OnBadRowsFail
 	if !withCursor {
 		w.tbl.Target.Columns = map[string]string{"id": "id", "name": "name"}
@@ -129,8 +129,8 @@ func TestLookbackByAggregates(t *testing.T) {
 			}
 			// Row 510 keeps its place in (cursor, key) order, so only the sum
 			// of its part tells: its cursor value is in the hash.
-			synctest.Exec(t, dbs.tgt, "UPDATE bulk SET updated_at = '2026-01-01 00:00:04.5' WHERE id = 300",
-				"UPDATE bulk SET updated_at = '2026-01-01 00:00:06.1105' WHERE id = 510", "DELETE FROM bulk WHERE id = 450")
+			synctest.Exec(t, dbs.tgt, "UPDATE bulk_items SET updated_at = '2026-01-01 00:00:04.5' WHERE id = 300",
+				"UPDATE bulk_items SET updated_at = '2026-01-01 00:00:06.1105' WHERE id = 510", "DELETE FROM bulk_items WHERE id = 450")
 			rec, n, err := w.run(t)
 			if err != nil || rec.Late != 2 || rec.SetBack != 1 || rec.Updated != 2 || rec.Inserted != 1 {
 				t.Fatalf("run: %+v, %v; want rows 300 (late) and 510 (set back) updated, row 450 inserted (late)", rec, err)
@@ -138,7 +138,7 @@ func TestLookbackByAggregates(t *testing.T) {
 			if n <= 0 || n > 6*int64(w.tbl.BatchSize) {
 				t.Errorf("%d rows compared by key; want the parts of the three rows only (at most %d of %d)", n, 6*w.tbl.BatchSize, bulkRows)
 			}
-			if m := count(t, dbs.tgt, "SELECT COUNT(*) FROM bulk WHERE updated_at = '2026-01-01 00:00:05'"); m != bulkTied {
+			if m := count(t, dbs.tgt, "SELECT COUNT(*) FROM bulk_items WHERE updated_at = '2026-01-01 00:00:05'"); m != bulkTied {
 				t.Errorf("%d target rows at the bulk change's cursor value, want %d", m, bulkTied)
 			}
 			if rec, n, err := w.run(t); err != nil || rec.Pages != 0 || n != 0 {
@@ -155,7 +155,7 @@ func TestLookbackByAggregates(t *testing.T) {
 func TestLookbackWithoutTargetCursor(t *testing.T) {
 	t.Parallel()
 	w, dbs := newBulkWorld(t, tables.DriverPostgres, false)
-	synctest.Exec(t, dbs.tgt, "UPDATE bulk SET name = 'changed' WHERE id = 300", "DELETE FROM bulk WHERE id = 450")
+	synctest.Exec(t, dbs.tgt, "UPDATE bulk_items SET name = 'changed' WHERE id = 300", "DELETE FROM bulk_items WHERE id = 450")
 	rec, n, err := w.run(t)
 	if err != nil || rec.Late != 2 || rec.Updated != 1 || rec.Inserted != 1 || n != bulkRows {
 		t.Fatalf("run: %+v, %v, %d rows by key; want rows 300 and 450 written, the %d rows of the window compared by key", rec, err, n, bulkRows)
