@@ -51,3 +51,49 @@ func TestLookbackComparesTheCursorColumn(t *testing.T) {
 		t.Fatalf("a mapping without the cursor narrowed to %v; want all of %v", n.Columns, m.Columns)
 	}
 }
+
+// TestJudgeTellsLateFromSetBack: what each comparison outcome is counted
+// as, from a position at 12:00:10 with settle 5s and lookback 15s (a
+// late commit found now carries a value after 12:00:00).
+func TestJudgeTellsLateFromSetBack(t *testing.T) {
+	at := func(s int) time.Time { return time.Date(2026, 1, 1, 12, 0, s, 0, time.UTC) }
+	text := func(s int) string { return at(s).Format("2006-01-02 15:04:05.000000") }
+	end := Position{Cursor: at(10), Key: []any{int64(9)}}
+	cur := &SQLSource{}
+	o := Options{Table: tables.Table{Settle: 5 * time.Second, Lookback: 15 * time.Second}, Current: cur}
+	for _, tc := range []struct {
+		name     string
+		row      int // the source row's cursor second
+		key      int64
+		target   int // the target's cursor second, -1: missing
+		narrowed bool
+		want     why
+	}{
+		{"newer in the target", 8, 1, 9, true, whySetBack},
+		{"older in the target, recent", 8, 1, 2, true, whyLate},
+		{"missing, recent", 8, 1, -1, true, whyLateNew},
+		{"older in the target, older than a late commit", -2, 1, -4, true, whySetBack},
+		{"missing, older than a late commit", -2, 1, -1, true, whyLost},
+		{"different whole row, recent", 8, 1, 9, false, whyLate},
+	} {
+		j := newJudge(o, end)
+		r := windowRow{sig: text(tc.row), pos: Position{Cursor: at(tc.row), Key: []any{tc.key}}}
+		got := j.why(r, text(tc.target), tc.target != -1, tc.narrowed)
+		if got != of(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, of(tc.want))
+		}
+	}
+	// A kept setup whose last run ended here at 12:00:30: a late commit
+	// carries a value after 12:00:15.
+	passed(o, end, at(25))
+	j := newJudge(o, end)
+	if got := j.why(windowRow{sig: text(8), pos: Position{Cursor: at(8), Key: []any{int64(1)}}}, text(2), true, true); got != of(whySetBack) {
+		t.Errorf("older in the target, before the kept run's clock less lookback: %v, want set back", got)
+	}
+	// The row at the stored position missing: every missing row is lost.
+	w := j.why(windowRow{sig: text(10), pos: Position{Cursor: at(10), Key: []any{int64(9)}}}, "", false, true)
+	j.settleLost(&w)
+	if w != of(whyLost) {
+		t.Errorf("the stored position's row missing: %v, want lost", w)
+	}
+}

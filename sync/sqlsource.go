@@ -45,6 +45,9 @@ type SQLSource struct {
 	// settled holds, for the target read as a source, the position whose
 	// lookback window was last found settled (see lookback.go).
 	settled atomic.Pointer[string]
+	// passed holds, for the target read as a source, where this setup's
+	// last run ended and the source's clock then (see lookback_why.go).
+	passed atomic.Pointer[passedAt]
 }
 
 // NewSQLSource prepares reading table t from db: it learns the source's

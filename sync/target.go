@@ -70,9 +70,15 @@ type RunRecord struct {
 	// Paused is true when the run stopped because the table was paused.
 	Paused bool
 	// Late counts rows the lookback found behind the stored cursor,
-	// missing from the target or different, and wrote again (or deleted):
-	// commits later than settle.
+	// missing from the target or older there, and wrote again (or
+	// deleted): commits later than settle, as far as the evidence goes
+	// (see lookback_why.go).
 	Late int64
+	// SetBack counts rows the lookback wrote again whose cursor was set
+	// back (a backdated change, not a late commit); Lost, rows the target
+	// had lost (removed there by hand). Neither is kept in rows_late: the
+	// run's notes say them.
+	SetBack, Lost int64
 }
 
 // Target writes the rows of one declared table and keeps its state.

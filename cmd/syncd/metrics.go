@@ -20,6 +20,14 @@ import (
 const (
 	labelTable  = "table"
 	labelResult = "result"
+	labelReason = "reason"
+)
+
+// Reasons of syncd_behind_rows_total: rows the lookback wrote again that
+// were not late commits (see lookback_why.go in sync).
+const (
+	reasonSetBack = "set_back"
+	reasonLost    = "lost"
 )
 
 // metrics are syncd's own Prometheus metrics. The counters and the
@@ -33,6 +41,7 @@ type metrics struct {
 	written  *prometheus.CounterVec
 	rejected *prometheus.CounterVec
 	late     *prometheus.CounterVec
+	behind   *prometheus.CounterVec
 	tasks    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 }
@@ -52,8 +61,12 @@ func newMetrics() *metrics {
 		}, perTable),
 		late: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syncd_late_rows_total",
-			Help: "Rows the lookback found behind the cursor (committed later than settle, or set back) and wrote again, by table.",
+			Help: "Rows the lookback found behind the cursor, committed later than settle as far as it can tell, and wrote again, by table.",
 		}, perTable),
+		behind: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "syncd_behind_rows_total",
+			Help: "Rows the lookback wrote again that were no late commits, by table and reason: set_back (a cursor set back), lost (missing in the target, removed there).",
+		}, []string{labelTable, labelReason}),
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "syncd_tasks_total",
 			Help: "Sync tasks ended, by table and result (ok, failed, paused, superseded, cancelled).",
@@ -64,7 +77,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600},
 		}, perTable),
 	}
-	m.reg.MustRegister(m.read, m.written, m.rejected, m.late, m.tasks, m.duration,
+	m.reg.MustRegister(m.read, m.written, m.rejected, m.late, m.behind, m.tasks, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return m
@@ -81,6 +94,8 @@ func (m *metrics) Page(table string, read, written, rejected int64) {
 func (m *metrics) Done(table, result string, rec datasync.RunRecord) {
 	m.tasks.WithLabelValues(table, result).Inc()
 	m.late.WithLabelValues(table).Add(float64(rec.Late))
+	m.behind.WithLabelValues(table, reasonSetBack).Add(float64(rec.SetBack))
+	m.behind.WithLabelValues(table, reasonLost).Add(float64(rec.Lost))
 	if !rec.Started.IsZero() && !rec.Ended.IsZero() {
 		m.duration.WithLabelValues(table).Observe(rec.Ended.Sub(rec.Started).Seconds())
 	}
@@ -94,6 +109,8 @@ func (m *metrics) declare(ts []tables.Table) {
 		m.written.WithLabelValues(t.Name)
 		m.rejected.WithLabelValues(t.Name)
 		m.late.WithLabelValues(t.Name)
+		m.behind.WithLabelValues(t.Name, reasonSetBack)
+		m.behind.WithLabelValues(t.Name, reasonLost)
 	}
 }
 

@@ -187,13 +187,14 @@ func TestAPIMetricsAndCLI(t *testing.T) {
 	w.waitForRun(10)
 	after := w.scrape()
 	for key, want := range map[string]float64{
-		`syncd_rows_read_total{table=items}`:       10,
-		`syncd_rows_written_total{table=items}`:    10,
-		`syncd_tasks_total{result=ok,table=items}`: 1,
-		`syncd_run_duration_seconds{table=items}`:  1,
-		`syncd_paused{table=items}`:                0,
-		`syncd_rows_rejected_total{table=items}`:   0,
-		`syncd_late_rows_total{table=items}`:       0,
+		`syncd_rows_read_total{table=items}`:               10,
+		`syncd_rows_written_total{table=items}`:            10,
+		`syncd_tasks_total{result=ok,table=items}`:         1,
+		`syncd_run_duration_seconds{table=items}`:          1,
+		`syncd_paused{table=items}`:                        0,
+		`syncd_rows_rejected_total{table=items}`:           0,
+		`syncd_late_rows_total{table=items}`:               0,
+		`syncd_behind_rows_total{reason=lost,table=items}`: 0,
 	} {
 		if got := after[key] - before[key]; got != want {
 			t.Errorf("%s moved by %v, want %v", key, got, want)
