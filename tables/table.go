@@ -144,10 +144,10 @@ const (
 	MaxBatchSize     = 100000
 	// MaxMergePages bounds merge_pages: a group is one transaction, whose
 	// locks and undo grow with it.
-	MaxMergePages = 100
-	DefaultSettle    = 5 * time.Second
-	DefaultSchedule  = "@every 1m"
-	DefaultTimeout   = 30 * time.Minute
+	MaxMergePages   = 100
+	DefaultSettle   = 5 * time.Second
+	DefaultSchedule = "@every 1m"
+	DefaultTimeout  = 30 * time.Minute
 	// DefaultPageTimeout is far beyond what a page of MaxBatchSize rows
 	// takes on a busy server, and far below Timeout.
 	DefaultPageTimeout = 10 * time.Minute
