@@ -170,22 +170,8 @@ func run(ctx context.Context, o Options, st State, rec *RunRecord, log zerolog.L
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := preparePages(ctx, o, readPagesAfter(ctx, o, withOverlap(st.Position, o.Table.Overlap), hi, pre))
-	for p := range pages {
-		if p.err != nil {
-			return p.err
-		}
-		if err := writePage(ctx, o, st, p, rec, log); err != nil {
-			return err
-		}
-		if o.Progress != nil {
-			o.Progress(*rec)
-		}
-		if o.AfterPage != nil {
-			if err := o.AfterPage(rec.Pages); err != nil {
-				return err
-			}
-		}
+	if err := writePages(ctx, o, st, withOverlap(st.Position, o.Table.Overlap), hi, pre, rec, log); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err

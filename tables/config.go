@@ -76,6 +76,8 @@ type Defaults struct {
 	OnBadRows string        `koanf:"on_bad_rows"`
 	Timeout   time.Duration `koanf:"timeout"`
 	Queue     string        `koanf:"queue"`
+	// MergePages: see Table.MergePages.
+	MergePages int `koanf:"merge_pages"`
 	// PageTimeout: see Table.PageTimeout.
 	PageTimeout time.Duration `koanf:"page_timeout"`
 	Runs        Runs          `koanf:"runs"`

@@ -198,6 +198,9 @@ func inherit(r Defaults, set map[string]bool, prefix string, d Defaults) Default
 	if unset("queue") {
 		r.Queue = d.Queue
 	}
+	if unset("merge_pages") {
+		r.MergePages = d.MergePages
+	}
 	if unset("page_timeout") {
 		r.PageTimeout = d.PageTimeout
 	}

@@ -201,6 +201,7 @@ func TestLoadTableProblems(t *testing.T) {
 		"negative_lookback.yaml":      {ErrOutOfRange, "lookback: out of range: -10s (allowed: 0s to turn it off, or more; left out: 3 times settle)"},
 		"negative_rate.yaml":          {ErrOutOfRange, "rate: out of range: -5 (allowed: 0 for unlimited, or rows per second from 1)"},
 		"fractional_rate.yaml":        {ErrBadValue, "rate: invalid value 2.5 (allowed: a whole number)"},
+		"bad_merge_pages.yaml":        {ErrOutOfRange, "merge_pages: out of range: 101 (allowed: 0 to 100; 0 and 1 commit each page alone)"},
 		"bad_runs_keep.yaml":          {ErrOutOfRange, `runs.keep: out of range: 10m0s (allowed: 1h0m0s or more, like 720h or 30d)`},
 		"bad_snapshot_parts.yaml":     {ErrOutOfRange, `snapshot.parts: out of range: 300 (allowed: 0 for one part per 1000000 source rows, at most 16; or 1 to 256)`},
 		"bad_snapshot_key.yaml":       {ErrUnknownKey, `snapshot.part`},

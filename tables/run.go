@@ -32,6 +32,7 @@ func (t Table) run() Defaults {
 		Queue:     t.Queue,
 
 		PageTimeout: t.PageTimeout,
+		MergePages:  t.MergePages,
 	}
 }
 
@@ -39,7 +40,7 @@ func (t Table) run() Defaults {
 func (t *Table) setRun(d Defaults) {
 	t.Schedule, t.BatchSize, t.Settle = d.Schedule, d.BatchSize, d.Settle
 	t.Overlap, t.OnBadRows, t.Timeout = d.Overlap, d.OnBadRows, d.Timeout
-	t.Queue, t.PageTimeout = d.Queue, d.PageTimeout
+	t.Queue, t.PageTimeout, t.MergePages = d.Queue, d.PageTimeout, d.MergePages
 }
 
 // orBuiltin fills the fields of d where zero is never valid with the
@@ -79,6 +80,9 @@ func checkRun(p *problems, prefix string, r Defaults) {
 	}
 	if r.PageTimeout <= 0 {
 		p.addf(prefix+"page_timeout", "%w: %v (allowed: more than 0s)", ErrOutOfRange, r.PageTimeout)
+	}
+	if r.MergePages < 0 || r.MergePages > MaxMergePages {
+		p.addf(prefix+"merge_pages", "%w: %d (allowed: 0 to %d; 0 and 1 commit each page alone)", ErrOutOfRange, r.MergePages, MaxMergePages)
 	}
 	checkOneOf(p, prefix+"on_bad_rows", r.OnBadRows, OnBadRowsReject, OnBadRowsFail)
 	if !queueName.MatchString(r.Queue) {

@@ -22,6 +22,14 @@ type Table struct {
 	// answering without closing (half-open) fails the run after this long
 	// instead of holding the table until Timeout.
 	PageTimeout time.Duration `koanf:"page_timeout"`
+	// MergePages is how many full pages a run far behind merges in one
+	// target transaction (staged apart from the table first, then merged
+	// with the position of the last); 0 or 1: each page commits alone.
+	// More sweeps the target's table once per group instead of once per
+	// page: a catch-up of keys spread over a table larger than the
+	// server's buffer pool is that much faster, and its rows show up
+	// (and its position moves) a group at a time.
+	MergePages int `koanf:"merge_pages"`
 	// Queue is the Asynq queue the table's tasks go to; workers choose
 	// the queues they serve (worker.queues), so a heavy table can get
 	// workers of its own.
@@ -134,9 +142,12 @@ const (
 	DefaultBatchSize = 10000
 	MinBatchSize     = 1
 	MaxBatchSize     = 100000
-	DefaultSettle    = 5 * time.Second
-	DefaultSchedule  = "@every 1m"
-	DefaultTimeout   = 30 * time.Minute
+	// MaxMergePages bounds merge_pages: a group is one transaction, whose
+	// locks and undo grow with it.
+	MaxMergePages   = 100
+	DefaultSettle   = 5 * time.Second
+	DefaultSchedule = "@every 1m"
+	DefaultTimeout  = 30 * time.Minute
 	// DefaultPageTimeout is far beyond what a page of MaxBatchSize rows
 	// takes on a busy server, and far below Timeout.
 	DefaultPageTimeout = 10 * time.Minute

@@ -100,7 +100,7 @@ func (t *Target) loadEncoded(ctx context.Context, tx *sql.Tx, n int, data []byte
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT "+directSavepoint); err != nil {
 		return false, fmt.Errorf("savepoint before loading %d rows into %s: %w", n, t.ident, err)
 	}
-	loaded, warnings, err := t.loadInto(ctx, tx, t.table, strings.Join(t.cols, ", "), data)
+	loaded, warnings, err := t.loadInto(ctx, tx, t.table, strings.Join(t.cols, ", "), "", data)
 	if err != nil {
 		if retryable(err) {
 			// The server rolled the transaction back: the page is retried.
@@ -154,16 +154,24 @@ func (t *Target) undoDirect(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// querier is a transaction or a connection of its own: a group's stage
+// is filled outside any transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // loadInto streams data into table and returns the rows the server
 // inserted and the warnings it raised (the count SHOW WARNINGS lists).
-func (t *Target) loadInto(ctx context.Context, tx *sql.Tx, table, cols string, data []byte) (loaded, warnings int64, err error) {
+// set, when not empty, is a SET clause for columns the stream lacks.
+func (t *Target) loadInto(ctx context.Context, tx querier, table, cols, set string, data []byte) (loaded, warnings int64, err error) {
 	name := "syncd_" + strconv.FormatUint(readerSeq.Add(1), 10)
 	gomysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(data) })
 	defer gomysql.DeregisterReaderHandler(name)
 	// The file name is our reader's generated name, not a value: LOAD DATA
 	// takes no parameter for it. The rows themselves travel in the stream.
 	res, err := tx.ExecContext(ctx, "LOAD DATA LOCAL INFILE 'Reader::"+name+"' INTO TABLE "+table+
-		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ("+cols+")")
+		" CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ("+cols+")"+set)
 	if err != nil {
 		return 0, 0, err
 	}

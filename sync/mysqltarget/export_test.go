@@ -7,3 +7,6 @@ func (t *Target) StagedPages() int64 { return t.stagedPages.Load() }
 // many direct loads it rolled back.
 func (t *Target) DirectPages() int64  { return t.directPages.Load() }
 func (t *Target) DirectMisses() int64 { return t.directMisses.Load() }
+
+// GroupMerges is how many groups of pages t merged.
+func (t *Target) GroupMerges() int64 { return t.groupMerges.Load() }

@@ -76,7 +76,7 @@ func (t *Target) writeStagedData(ctx context.Context, tx *sql.Tx, rows []datasyn
 	if ok, err := t.load(ctx, tx, stage, cols, data, len(rows)); !ok || err != nil {
 		return ws, false, err
 	}
-	return t.merge(ctx, tx, stage, len(rows))
+	return t.merge(ctx, tx, stage, "", len(rows))
 }
 
 // stageEngine is MEMORY, the cheapest table to fill and read once, unless
@@ -107,7 +107,7 @@ func (t *Target) stageFailed(err error) error {
 // server raised no warning. LOAD DATA LOCAL being disabled on either side
 // turns the staged path off for this Target.
 func (t *Target) load(ctx context.Context, tx *sql.Tx, stage, cols string, data []byte, n int) (bool, error) {
-	loaded, warnings, err := t.loadInto(ctx, tx, stage, cols, data)
+	loaded, warnings, err := t.loadInto(ctx, tx, stage, cols, "", data)
 	if err != nil {
 		// A refused LOAD leaves the transaction usable: the page is
 		// upserted instead, and that reports a broken connection.
@@ -131,14 +131,12 @@ func localInfileRefused(err error) bool {
 
 // merge upserts the stage into the target in key order (the same lock
 // order as the prepared upsert) and counts the outcome like it.
-func (t *Target) merge(ctx context.Context, tx *sql.Tx, stage string, n int) (datasync.WriteStats, bool, error) {
+func (t *Target) merge(ctx context.Context, tx *sql.Tx, stage, tie string, n int) (datasync.WriteStats, bool, error) {
 	var ws datasync.WriteStats
-	var existed int64
-	on := joinOn(t.keyCols)
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+stage+" s JOIN "+t.table+" t ON "+on).Scan(&existed); err != nil {
-		return ws, false, fmt.Errorf("count existing keys in %s: %w", t.ident, err)
+	if _, err := tx.ExecContext(ctx, "SET "+foundVar+" = 0"); err != nil {
+		return ws, false, err
 	}
-	res, err := tx.ExecContext(ctx, mergeSQL(t.table, stage, t.cols, t.key, t.syntax))
+	res, err := tx.ExecContext(ctx, mergeSQL(t.table, stage, t.cols, t.key, tie, t.syntax))
 	if err != nil {
 		return ws, false, fmt.Errorf("merge %d staged rows into %s: %w", n, t.ident, err)
 	}
@@ -146,35 +144,36 @@ func (t *Target) merge(ctx context.Context, tx *sql.Tx, stage string, n int) (da
 	if err != nil {
 		return ws, false, err
 	}
+	var existed int64
+	if err := tx.QueryRowContext(ctx, "SELECT "+foundVar).Scan(&existed); err != nil {
+		return ws, false, fmt.Errorf("count existing keys in %s: %w", t.ident, err)
+	}
 	ins, upd, unch := splitStats(int64(n), existed, affected)
 	t.stagedPages.Add(1)
 	return datasync.WriteStats{Inserted: ins, Updated: upd, Unchanged: unch}, true, nil
 }
 
-func joinOn(keyCols []string) string {
-	conds := make([]string, len(keyCols))
-	for i, k := range keyCols {
-		conds[i] = "t." + k + " = s." + k
-	}
-	return strings.Join(conds, " AND ")
-}
-
 // mergeSQL returns INSERT ... SELECT ... ON DUPLICATE KEY UPDATE from the
-// stage. MySQL 8.0.19+ names the new values through a derived table's
+// stage, in key order and, for a key staged twice (tie not empty), in
+// the order of the tie column, so that the later row is applied last.
+// MySQL 8.0.19+ names the new values through a derived table's
 // alias, since VALUES() is deprecated there and a row alias is not allowed
 // after a SELECT. (MySQL may drop a derived table's ORDER BY; rows are then
 // locked in the server's order, and a deadlock retries the page.)
-func mergeSQL(table, stage string, cols []string, key []int, syn upsertSyntax) string {
+func mergeSQL(table, stage string, cols []string, key []int, tie string, syn upsertSyntax) string {
 	list := strings.Join(cols, ", ")
 	keys := make([]string, len(key))
 	for i, k := range key {
 		keys[i] = cols[k]
 	}
+	if tie != "" {
+		keys = append(keys, tie)
+	}
 	sel := "SELECT " + list + " FROM " + stage + " ORDER BY " + strings.Join(keys, ", ")
 	if syn == syntaxAlias {
 		sel = "SELECT * FROM (" + sel + ") AS syncd_new"
 	}
-	return "INSERT INTO " + table + " (" + list + ") " + sel + onDuplicate(table, cols, key, syn)
+	return "INSERT INTO " + table + " (" + list + ") " + sel + onDuplicate(table, cols, key, syn, true)
 }
 
 // encodeRows renders rows in LOAD DATA's text format: tab between fields,

@@ -35,21 +35,22 @@ func TestEncodeRowsRefuses(t *testing.T) {
 
 func TestMergeSQL(t *testing.T) {
 	cols := []string{"`id`", "`k2`", "`name`"}
-	got := mergeSQL("`db`.`t`", "`db`.`syncd_stage_t`", cols, []int{0, 1}, syntaxValues)
+	got := mergeSQL("`db`.`t`", "`db`.`syncd_stage_t`", cols, []int{0, 1}, "", syntaxValues)
 	want := "INSERT INTO `db`.`t` (`id`, `k2`, `name`) SELECT `id`, `k2`, `name` FROM `db`.`syncd_stage_t` ORDER BY `id`, `k2` " +
-		"ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)"
+		"ON DUPLICATE KEY UPDATE `name` = IF((@syncd_found := @syncd_found + 1) > 0, VALUES(`name`), VALUES(`name`))"
 	if got != want {
 		t.Fatalf("MariaDB merge:\n got %s\nwant %s", got, want)
 	}
-	got = mergeSQL("`t`", "`syncd_stage_t`", cols, []int{0}, syntaxAlias)
-	want = "INSERT INTO `t` (`id`, `k2`, `name`) SELECT * FROM (SELECT `id`, `k2`, `name` FROM `syncd_stage_t` ORDER BY `id`) AS syncd_new " +
-		"ON DUPLICATE KEY UPDATE `k2` = syncd_new.`k2`, `name` = syncd_new.`name`"
+	// A group's stage orders a key staged twice by its page.
+	got = mergeSQL("`t`", "`syncd_group_t`", cols, []int{0}, "`syncd_page`", syntaxAlias)
+	want = "INSERT INTO `t` (`id`, `k2`, `name`) SELECT * FROM (SELECT `id`, `k2`, `name` FROM `syncd_group_t` ORDER BY `id`, `syncd_page`) AS syncd_new " +
+		"ON DUPLICATE KEY UPDATE `k2` = IF((@syncd_found := @syncd_found + 1) > 0, syncd_new.`k2`, syncd_new.`k2`), `name` = syncd_new.`name`"
 	if got != want {
 		t.Fatalf("MySQL 8 merge:\n got %s\nwant %s", got, want)
 	}
 	// Every column in the key: the no-op names the target, not the stage.
-	got = mergeSQL("`db`.`t`", "`db`.`syncd_stage_t`", cols[:2], []int{0, 1}, syntaxValues)
-	if want := " ON DUPLICATE KEY UPDATE `db`.`t`.`id` = `db`.`t`.`id`"; !strings.HasSuffix(got, want) {
+	got = mergeSQL("`db`.`t`", "`db`.`syncd_stage_t`", cols[:2], []int{0, 1}, "", syntaxValues)
+	if want := " ON DUPLICATE KEY UPDATE `db`.`t`.`id` = IF((@syncd_found := @syncd_found + 1) > 0, `db`.`t`.`id`, `db`.`t`.`id`)"; !strings.HasSuffix(got, want) {
 		t.Fatalf("key-only merge: %s, want it to end in %s", got, want)
 	}
 	if got := stageName(tables.Ident{Parts: []string{"db", "t"}}); got != "`db`.`syncd_stage_t`" {

@@ -77,6 +77,8 @@ type Target struct {
 	// stagedPages counts the pages the staged path wrote, which tells a
 	// test (or a debugger) that a page did not fall back to the upsert.
 	stagedPages atomic.Int64
+	// groupMerges counts the groups of pages merged (merge_pages).
+	groupMerges atomic.Int64
 	direct
 }
 

@@ -61,7 +61,7 @@ func upsertSQL(table string, cols []string, key []int, n int, syn upsertSyntax) 
 	if syn == syntaxAlias {
 		b.WriteString(" AS syncd_new")
 	}
-	b.WriteString(onDuplicate(table, cols, key, syn))
+	b.WriteString(onDuplicate(table, cols, key, syn, false))
 	return b.String()
 }
 
@@ -70,8 +70,10 @@ func upsertSQL(table string, cols []string, key []int, n int, syn upsertSyntax) 
 // column is in the key, the first key column of table is set to itself:
 // a no-op that keeps the statement valid. It is qualified with the table,
 // since after INSERT ... SELECT a bare name is ambiguous between the
-// target and the stage (MariaDB error 1052).
-func onDuplicate(table string, cols []string, key []int, syn upsertSyntax) string {
+// target and the stage (MariaDB error 1052). With counted, the first
+// assignment also adds one to @syncd_found for each row that meets a row
+// already in the table (see foundVar).
+func onDuplicate(table string, cols []string, key []int, syn upsertSyntax, counted bool) string {
 	isKey := make(map[int]bool, len(key))
 	for _, k := range key {
 		isKey[k] = true
@@ -86,8 +88,21 @@ func onDuplicate(table string, cols []string, key []int, syn upsertSyntax) strin
 		own := table + "." + cols[key[0]]
 		sets = []string{own + " = " + own}
 	}
+	if counted {
+		// The value set is unchanged: IF returns it either way.
+		col, val, _ := strings.Cut(sets[0], " = ")
+		sets[0] = col + " = IF((" + foundVar + " := " + foundVar + " + 1) > 0, " + val + ", " + val + ")"
+	}
 	return " ON DUPLICATE KEY UPDATE " + strings.Join(sets, ", ")
 }
+
+// foundVar counts, during a merge, the staged rows that met a row already
+// in the table, which with the rows affected splits the merge into
+// inserted, updated and unchanged rows without a second pass over the
+// table's keys (a join of the stage with the table cost as much as the
+// merge). An assignment inside an expression is deprecated in MySQL 8,
+// with a warning the merge does not read, and plain in MariaDB.
+const foundVar = "@syncd_found"
 
 func newValue(col string, syn upsertSyntax) string {
 	if syn == syntaxAlias {
