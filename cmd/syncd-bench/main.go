@@ -53,6 +53,12 @@ type options struct {
 	// makes the process the stage's naive baseline (a child of its own).
 	reconcileSizes           []int
 	onlyReconcile, naiveKeys bool
+	// The ERP stage (issue 21): rows, the T-SQL server (its admin DSN,
+	// then the benchmark database's), the target syncd creates or a bare
+	// one.
+	erpRows             int
+	msDSN, msBench      string
+	bareTarget, onlyERP bool
 }
 
 func parseFlags() options {
@@ -92,7 +98,14 @@ func parseFlags() options {
 	flag.BoolVar(&o.naiveKeys, "naive-keys", false, "(internal) be the reconcile stage's naive key comparison on -pg and -mysql")
 	flag.BoolVar(&o.onlyLookback, "only-lookback", false, "run the lookback stage alone: quiet runs of the N-row table with lookback 0, default and 1h")
 	flag.IntVar(&o.lookbackRuns, "lookback-runs", 30, "rounds of the lookback stage (each times one quiet run of every setting)")
+	flag.IntVar(&o.erpRows, "erp-rows", 0, "rows of the ERP stage's table, in each source (0: -rows; -1: skip the stage)")
+	flag.StringVar(&o.msDSN, "mssql", os.Getenv("SYNCD_TEST_MSSQL_DSN"), "T-SQL server of the ERP stage (sqlserver:// URL of a login that creates databases; empty or none: PostgreSQL only, an error under CI)")
+	flag.BoolVar(&o.bareTarget, "bare-target", false, "ERP stage: a target with its primary key alone, made by the benchmark, instead of the table target.create makes (cursor index included)")
+	flag.BoolVar(&o.onlyERP, "only-erp", false, "run the ERP stage alone")
 	flag.Parse()
+	if o.erpRows == 0 {
+		o.erpRows = o.rows
+	}
 	o.many = parseCounts("many", *many)
 	o.reconcileSizes = parseCounts("reconcile", *reconcile)
 	o.snapshotWorkers = parseCounts("snapshot-workers", *snapWorkers)
@@ -148,6 +161,10 @@ type bench struct {
 	cpu func() time.Duration
 	// lookbackDoc is the lookback stage's report.
 	lookbackDoc string
+	// ms is the T-SQL source of the ERP stage, nil without one.
+	ms        *sql.DB
+	erp       erpStage
+	erpConfig string
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -166,6 +183,9 @@ func run(ctx context.Context, o options) (err error) {
 	b.results.writeTable(&sb)
 	b.results.writeReconcile(&sb)
 	fmt.Print(sb.String())
+	if err := b.reportERP(ctx); err != nil || o.onlyERP {
+		return err
+	}
 	if o.onlyLookback {
 		fmt.Print(b.lookbackDoc)
 		if o.out != "" {
@@ -194,9 +214,16 @@ func (b *bench) measureAll(ctx context.Context) error {
 		return b.manyTables(ctx)
 	case b.o.onlyReconcile:
 		return b.reconcileStage(ctx)
+	case b.o.onlyERP:
+		return b.erpStage(ctx)
 	}
 	if err := b.measureLoads(ctx); err != nil {
 		return err
+	}
+	if b.o.erpRows > 0 {
+		if err := b.erpStage(ctx); err != nil {
+			return err
+		}
 	}
 	if err := b.reconcileStage(ctx); err != nil {
 		return err
@@ -331,8 +358,14 @@ func (b *bench) tearDown() error {
 			errs = append(errs, dropPostgres(ctx, b.o.pgURL, b.o.database))
 		}
 	}
+	if b.ms != nil {
+		b.ms.Close()
+		if !b.o.keep {
+			errs = append(errs, dropTSQL(ctx, b.o.msDSN, b.o.database))
+		}
+	}
 	if b.o.keep {
-		log.Printf("kept databases %s on both servers", b.o.database)
+		log.Printf("kept databases %s on the servers", b.o.database)
 	}
 	return errors.Join(errs...)
 }
