@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Markers of the ERP stage's own part of docs/benchmarks.md.
@@ -38,7 +40,11 @@ func (e erpStage) write(w io.Writer, o options) {
 	fmt.Fprintln(w, "| measurement | rows | runs | seconds min / median / max | rows/s (median) | target server CPU s (median) | syncd CPU s (median) | peak RSS |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, s := range e.srcs {
-		for _, m := range []*measure{e.first[s.key], e.load[s.key], e.catchUp[s.key], e.merge[s.key]} {
+		ms := []*measure{e.first[s.key], e.load[s.key], e.catchUp[s.key], e.merge[s.key]}
+		if len(e.base[s.key].times) > 0 {
+			ms = append(ms[:1], append([]*measure{e.base[s.key]}, ms[1:]...)...)
+		}
+		for _, m := range ms {
 			name := m.name
 			if m.note != "" {
 				name += " (" + m.note + ")"
@@ -55,6 +61,12 @@ func (e erpStage) write(w io.Writer, o options) {
 			s.name, ratio(e.first[s.key].rate(), e.load[s.key].rate()))
 	}
 	for _, s := range e.srcs {
+		if base := e.base[s.key]; len(base.times) > 0 {
+			fmt.Fprintf(w, "- first load from %s / the baseline's: %.2f in time, %.2f in syncd's CPU seconds\n",
+				s.name, ratio(e.first[s.key].rate(), base.rate()), ratio(medianSeconds(base.own), medianSeconds(e.first[s.key].own)))
+		}
+	}
+	for _, s := range e.srcs {
 		fmt.Fprintf(w, "- catch-up from %s / the one-statement merge of the same rows: **%.2f** (goal: 0.75 or more)\n",
 			s.name, ratio(e.catchUp[s.key].rate(), e.merge[s.key].rate()))
 	}
@@ -65,4 +77,14 @@ func (e erpStage) write(w io.Writer, o options) {
 		fmt.Fprintf(w, "- %s\n", e.skipped)
 	}
 	fmt.Fprintln(w)
+}
+
+// medianSeconds is the median of ds in seconds, 0 for none.
+func medianSeconds(ds []time.Duration) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2].Seconds()
 }

@@ -20,6 +20,8 @@ type erpStage struct {
 	srcs []*erpSource
 	// per source, by key: the measures of the stage.
 	first, load, catchUp, merge map[string]*measure
+	// base holds the first loads of -baseline, interleaved with first.
+	base map[string]*measure
 	// sizes says, per source, the target's size against the buffer pool.
 	sizes   map[string]string
 	skipped string // why the T-SQL source is absent, when it is
@@ -52,6 +54,7 @@ func (b *bench) erpStage(ctx context.Context) error {
 	e := &b.erp
 	e.srcs, e.sizes = srcs, map[string]string{}
 	e.first, e.load, e.catchUp, e.merge = map[string]*measure{}, map[string]*measure{}, map[string]*measure{}, map[string]*measure{}
+	e.base = map[string]*measure{}
 	n := int64(b.o.erpRows)
 	log.Printf("erp stage: generating %d rows in each source (not timed)", n)
 	if err := generateERPPostgres(ctx, b.o.pgBench, b.o.erpRows, b.o.later); err != nil {
@@ -76,10 +79,16 @@ func (b *bench) erpStage(ctx context.Context) error {
 	for _, s := range srcs {
 		e.first[s.key] = &measure{name: "syncd first load, " + s.name, rows: n}
 		e.load[s.key] = &measure{name: "limit: LOAD DATA LOCAL INFILE, key order, into a table like syncd's", rows: n}
+		e.base[s.key] = &measure{name: "syncd first load, " + s.name + ", baseline", rows: n, note: b.o.baseline}
 	}
 	for i := 1; i <= b.o.runs; i++ {
 		for _, s := range srcs {
 			log.Printf("erp run %d/%d: %s first load and LOAD DATA", i, b.o.runs, s.name)
+			if b.o.baseline != "" {
+				if err := b.erpSyncdLoad(ctx, s, b.o.baseline, e.base[s.key], n); err != nil {
+					return err
+				}
+			}
 			if err := b.erpFirstLoad(ctx, s, tsv, n); err != nil {
 				return err
 			}
@@ -98,23 +107,7 @@ func (b *bench) erpStage(ctx context.Context) error {
 // definition (indexes included).
 func (b *bench) erpFirstLoad(ctx context.Context, s *erpSource, tsv string, n int64) error {
 	target, limit := "erp_"+s.key, "erp_limit_"+s.key
-	if err := b.erpFreshTarget(ctx, s.key); err != nil {
-		return err
-	}
-	m := b.erp.first[s.key]
-	var c childRun
-	err := b.timed(m, func() (err error) {
-		c, err = runSyncdTable(ctx, b.o.syncd, b.erpConfig, target)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	m.rss, m.own = append(m.rss, c.maxRSS), append(m.own, c.cpu)
-	if c.read != n || c.inserted != n {
-		return fmt.Errorf("syncd first load of %s read %d and inserted %d rows, want %d", target, c.read, c.inserted, n)
-	}
-	if err := s.sameERP(ctx, b.my, target); err != nil {
+	if err := b.erpSyncdLoad(ctx, s, b.o.syncd, b.erp.first[s.key], n); err != nil {
 		return err
 	}
 	for _, q := range []string{"DROP TABLE IF EXISTS " + limit, "CREATE TABLE " + limit + " LIKE " + target} {
@@ -123,7 +116,7 @@ func (b *bench) erpFirstLoad(ctx context.Context, s *erpSource, tsv string, n in
 		}
 	}
 	var got int64
-	err = b.timed(b.erp.load[s.key], func() (err error) {
+	err := b.timed(b.erp.load[s.key], func() (err error) {
 		got, err = loadInto(ctx, b.my, tsv, limit)
 		return err
 	})
@@ -131,6 +124,28 @@ func (b *bench) erpFirstLoad(ctx context.Context, s *erpSource, tsv string, n in
 		err = fmt.Errorf("LOAD DATA into %s wrote %d rows, want %d", limit, got, n)
 	}
 	return err
+}
+
+// erpSyncdLoad times the first load of s by the syncd binary bin into an
+// empty target, and checks it.
+func (b *bench) erpSyncdLoad(ctx context.Context, s *erpSource, bin string, m *measure, n int64) error {
+	target := "erp_" + s.key
+	if err := b.erpFreshTarget(ctx, s.key); err != nil {
+		return err
+	}
+	var c childRun
+	err := b.timed(m, func() (err error) {
+		c, err = runSyncdTable(ctx, bin, b.erpConfig, target)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	m.rss, m.own = append(m.rss, c.maxRSS), append(m.own, c.cpu)
+	if c.read != n || c.inserted != n {
+		return fmt.Errorf("%s: first load of %s read %d and inserted %d rows, want %d", bin, target, c.read, c.inserted, n)
+	}
+	return s.sameERP(ctx, b.my, target)
 }
 
 // erpFreshTarget drops a source's target and forgets its state; with
