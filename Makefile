@@ -96,7 +96,7 @@ bench: build services
 # every stage on 10,000 rows, the ERP stage's T-SQL source included (under
 # CI a T-SQL server that cannot be had fails it, as it fails make test).
 bench-smoke: build services
-	dsn="$$(.ci/babelfish)" && $(BIN)/syncd-bench -syncd $(BIN)/syncd -mssql "$$dsn" -rows 10000 -runs 1 -skip-4n -rate 20000 \
+	dsn="$$(.ci/babelfish)" && $(BIN)/syncd-bench -syncd $(BIN)/syncd -mssql "$$dsn" -rows 10000 -runs 1 -skip-4n -rate 20000 -naive-sample 500 -fresh-changes 50 \
 	  -snapshot-workers 1,2 -many 3 -many-rows 10 -many-every 1s -many-window 2s -many-history 1000 -many-baseline=false \
 	  -reconcile 5000,2000
 

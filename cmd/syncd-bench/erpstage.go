@@ -46,11 +46,7 @@ func (b *bench) erpSources(ctx context.Context) ([]*erpSource, error) {
 }
 
 // erpStage runs the stage: first loads, then catch-ups of a tenth.
-func (b *bench) erpStage(ctx context.Context) error {
-	srcs, err := b.erpSources(ctx)
-	if err != nil {
-		return err
-	}
+func (b *bench) erpStage(ctx context.Context, srcs []*erpSource) (err error) {
 	e := &b.erp
 	e.srcs, e.sizes = srcs, map[string]string{}
 	e.first, e.load, e.catchUp, e.merge = map[string]*measure{}, map[string]*measure{}, map[string]*measure{}, map[string]*measure{}

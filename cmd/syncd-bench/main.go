@@ -214,14 +214,24 @@ func (b *bench) measureAll(ctx context.Context) error {
 		return b.manyTables(ctx)
 	case b.o.onlyReconcile:
 		return b.reconcileStage(ctx)
-	case b.o.onlyERP:
-		return b.erpStage(ctx)
+	}
+	// The ERP stage's sources first: a T-SQL server that cannot be had
+	// fails the run at once, not after the other stages.
+	var erpSrcs []*erpSource
+	if b.o.erpRows > 0 || b.o.onlyERP {
+		var err error
+		if erpSrcs, err = b.erpSources(ctx); err != nil {
+			return err
+		}
+	}
+	if b.o.onlyERP {
+		return b.erpStage(ctx, erpSrcs)
 	}
 	if err := b.measureLoads(ctx); err != nil {
 		return err
 	}
 	if b.o.erpRows > 0 {
-		if err := b.erpStage(ctx); err != nil {
+		if err := b.erpStage(ctx, erpSrcs); err != nil {
 			return err
 		}
 	}
