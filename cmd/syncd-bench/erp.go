@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -88,9 +89,9 @@ func erpRow(rng *rand.Rand, base time.Time, id int64, later int) erpLine {
 	if rng.IntN(100) < later {
 		updated = created.Add(time.Duration(rng.Int64N(int64(90*24*time.Hour))) / time.Microsecond * time.Microsecond)
 	}
-	want := 60 + rng.IntN(141)
+	want := 61 + rng.IntN(140) // one more for the space trimmed off the end
 	var text strings.Builder
-	for text.Len() < want {
+	for utf8.RuneCountInString(text.String()) < want {
 		text.WriteString(erpWords[rng.IntN(len(erpWords))])
 		text.WriteByte(' ')
 	}
