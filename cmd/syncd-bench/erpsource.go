@@ -151,13 +151,14 @@ func (s *erpSource) export(ctx context.Context, path, where string, args ...any)
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
+		// A bufio.Writer keeps its first error and returns it from Flush.
 		for i, v := range vals {
 			if i > 0 {
-				w.WriteByte('\t')
+				w.WriteByte('\t') //nolint:errcheck // Flush reports it
 			}
-			w.WriteString(tsvField(v))
+			w.WriteString(tsvField(v)) //nolint:errcheck // Flush reports it
 		}
-		w.WriteByte('\n')
+		w.WriteByte('\n') //nolint:errcheck // Flush reports it
 	}
 	if err := rows.Err(); err != nil {
 		return err
