@@ -13,7 +13,7 @@ import (
 func TestERPSourcesWithoutTSQLUnderCI(t *testing.T) {
 	for _, dsn := range []string{"", "none"} {
 		t.Setenv("CI", "true")
-		b := &bench{o: options{msDSN: dsn}}
+		b := &bench{o: options{msDSN: dsn, erpRows: 10}}
 		if _, err := b.erpSources(context.Background()); err == nil || !strings.Contains(err.Error(), "no T-SQL server") {
 			t.Errorf("-mssql %q under CI: got %v, want an error naming the missing T-SQL server", dsn, err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"log"
 	"os"
@@ -27,7 +28,18 @@ type erpStage struct {
 	skipped string // why the T-SQL source is absent, when it is
 }
 
+func erpFlags(o *options) {
+	flag.IntVar(&o.erpRows, "erp-rows", 0, "rows of the ERP stage's table, in each source (0: -rows; -1: skip the stage)")
+	flag.StringVar(&o.msDSN, "mssql", os.Getenv("SYNCD_TEST_MSSQL_DSN"), "T-SQL server of the ERP stage (sqlserver:// URL of a login that creates databases; empty or none: PostgreSQL only, an error under CI)")
+	flag.BoolVar(&o.bareTarget, "bare-target", false, "ERP stage: a target with its primary key alone, made by the benchmark, instead of the table target.create makes (cursor index included)")
+	flag.BoolVar(&o.onlyERP, "only-erp", false, "run the ERP stage alone")
+}
+
+// erpSources opens the ERP stage's sources, none when it does not run.
 func (b *bench) erpSources(ctx context.Context) ([]*erpSource, error) {
+	if b.o.erpRows < 1 && !b.o.onlyERP {
+		return nil, nil
+	}
 	srcs := []*erpSource{postgresERP(b.pg)}
 	switch dsn := b.o.msDSN; {
 	case (dsn == "" || dsn == "none") && os.Getenv("CI") != "":

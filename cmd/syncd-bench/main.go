@@ -53,9 +53,8 @@ type options struct {
 	// makes the process the stage's naive baseline (a child of its own).
 	reconcileSizes           []int
 	onlyReconcile, naiveKeys bool
-	// The ERP stage (issue 21): rows, the T-SQL server (its admin DSN,
-	// then the benchmark database's), the target syncd creates or a bare
-	// one.
+	// The ERP stage (issue 21): rows, the T-SQL server (admin DSN, then
+	// the benchmark database's), a bare target instead of a created one.
 	erpRows             int
 	msDSN, msBench      string
 	bareTarget, onlyERP bool
@@ -98,10 +97,7 @@ func parseFlags() options {
 	flag.BoolVar(&o.naiveKeys, "naive-keys", false, "(internal) be the reconcile stage's naive key comparison on -pg and -mysql")
 	flag.BoolVar(&o.onlyLookback, "only-lookback", false, "run the lookback stage alone: quiet runs of the N-row table with lookback 0, default and 1h")
 	flag.IntVar(&o.lookbackRuns, "lookback-runs", 30, "rounds of the lookback stage (each times one quiet run of every setting)")
-	flag.IntVar(&o.erpRows, "erp-rows", 0, "rows of the ERP stage's table, in each source (0: -rows; -1: skip the stage)")
-	flag.StringVar(&o.msDSN, "mssql", os.Getenv("SYNCD_TEST_MSSQL_DSN"), "T-SQL server of the ERP stage (sqlserver:// URL of a login that creates databases; empty or none: PostgreSQL only, an error under CI)")
-	flag.BoolVar(&o.bareTarget, "bare-target", false, "ERP stage: a target with its primary key alone, made by the benchmark, instead of the table target.create makes (cursor index included)")
-	flag.BoolVar(&o.onlyERP, "only-erp", false, "run the ERP stage alone")
+	erpFlags(&o)
 	flag.Parse()
 	if o.erpRows == 0 {
 		o.erpRows = o.rows
@@ -215,14 +211,10 @@ func (b *bench) measureAll(ctx context.Context) error {
 	case b.o.onlyReconcile:
 		return b.reconcileStage(ctx)
 	}
-	// The ERP stage's sources first: a T-SQL server that cannot be had
-	// fails the run at once, not after the other stages.
-	var erpSrcs []*erpSource
-	if b.o.erpRows > 0 || b.o.onlyERP {
-		var err error
-		if erpSrcs, err = b.erpSources(ctx); err != nil {
-			return err
-		}
+	// First: a T-SQL server that cannot be had fails the run at once.
+	erpSrcs, err := b.erpSources(ctx)
+	if err != nil {
+		return err
 	}
 	if b.o.onlyERP {
 		return b.erpStage(ctx, erpSrcs)
