@@ -82,7 +82,7 @@ demo: run
 # from PostgreSQL and from the T-SQL server of .ci/babelfish (or
 # SYNCD_TEST_MSSQL_DSN) into the table target.create makes, first load
 # against LOAD DATA and catch-up against a one-statement merge. Databases
-# syncd_bench on the servers, dropped after. About 10 minutes on 2 cores.
+# syncd_bench on the servers, dropped after.
 # The stages of many tables and of reconcile run alone:
 # make bench BENCHFLAGS=-only-many (200 and 1,000 tables, about 20 minutes);
 # make bench BENCHFLAGS="-only-reconcile -runs 2"; the ERP stage alone:
