@@ -124,10 +124,14 @@ func (b *bench) erpFirstLoad(ctx context.Context, s *erpSource, tsv string, n in
 		}
 	}
 	var got int64
-	err := b.timed(b.erp.load[s.key], func() (err error) {
+	lim := b.erp.load[s.key]
+	err := b.timed(lim, func() (err error) {
 		got, err = loadInto(ctx, b.my, tsv, limit)
 		return err
 	})
+	if err == nil {
+		log.Printf("%s: %.2f s", lim.name, lim.times[len(lim.times)-1].Seconds())
+	}
 	if err == nil && got != n {
 		err = fmt.Errorf("LOAD DATA into %s wrote %d rows, want %d", limit, got, n)
 	}
@@ -150,6 +154,7 @@ func (b *bench) erpSyncdLoad(ctx context.Context, s *erpSource, bin string, m *m
 		return err
 	}
 	m.rss, m.own = append(m.rss, c.maxRSS), append(m.own, c.cpu)
+	log.Printf("%s: %.2f s, syncd CPU %.2f s", m.name, m.times[len(m.times)-1].Seconds(), c.cpu.Seconds())
 	if c.read != n || c.inserted != n {
 		return fmt.Errorf("%s: first load of %s read %d and inserted %d rows, want %d", bin, target, c.read, c.inserted, n)
 	}
