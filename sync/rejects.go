@@ -108,7 +108,7 @@ func (s *SQLSource) readKeys(ctx context.Context, keys [][]any) ([]Row, error) {
 	defer rows.Close()
 	var out []Row
 	for rows.Next() {
-		r, err := s.scan(rows)
+		r, err := s.scan(rows, nil)
 		if err != nil {
 			return nil, fmt.Errorf("read rows of %s by key: %w", s.name(), err)
 		}

@@ -43,8 +43,9 @@ func (s *SQLSource) ReadKeyRange(ctx context.Context, lo, after, hi []any, limit
 		return nil, fmt.Errorf("read keys of %s after %s: %w", s.name(), keyText(after), err)
 	}
 	page := make([]Row, 0, limit)
+	ptrs := make([]any, len(s.cols))
 	for rows.Next() {
-		r, err := s.scan(rows)
+		r, err := s.scan(rows, ptrs)
 		if err != nil {
 			return nil, fmt.Errorf("read keys of %s after %s: %w", s.name(), keyText(after), err)
 		}

@@ -106,12 +106,12 @@ func (s *SQLSource) liveSuffix(prefix string) string {
 
 // scanFlagged scans a row of the page query: its columns, and the
 // deleted flag when the table declares deleted_when.
-func (s *SQLSource) scanFlagged(rows *sql.Rows) (Row, error) {
+func (s *SQLSource) scanFlagged(rows *sql.Rows, ptrs []any) (Row, error) {
 	n := len(s.cols)
 	if s.table.Source.DeletedWhen != "" {
 		n++
 	}
-	return s.scanN(rows, n)
+	return s.scanN(rows, n, ptrs)
 }
 
 // deletedFlag reads the deleted flag as the drivers hand out an integer
@@ -130,16 +130,22 @@ func deletedFlag(v any) (int64, error) {
 	return 0, fmt.Errorf("%s: unexpected %T", deletedAlias, v)
 }
 
-// scan reads one row of the source's columns.
-func (s *SQLSource) scan(rows *sql.Rows) (Row, error) {
-	return s.scanN(rows, len(s.cols))
+// scan reads one row of the source's columns; ptrs is scratch space kept
+// by the caller from row to row (nil: allocated here).
+func (s *SQLSource) scan(rows *sql.Rows, ptrs []any) (Row, error) {
+	return s.scanN(rows, len(s.cols), ptrs)
 }
 
 // scanN scans the first n values of a row: the columns, and the deleted
-// flag when n is one more.
-func (s *SQLSource) scanN(rows *sql.Rows, n int) (Row, error) {
+// flag when n is one more. The row's values are new for every row (the
+// page keeps them); the pointers Scan takes are not, since a page of
+// 10,000 rows would otherwise allocate them 10,000 times.
+func (s *SQLSource) scanN(rows *sql.Rows, n int, ptrs []any) (Row, error) {
 	raw := make([]any, n)
-	ptrs := make([]any, n)
+	if len(ptrs) < n {
+		ptrs = make([]any, n)
+	}
+	ptrs = ptrs[:n]
 	for i := range raw {
 		ptrs[i] = &raw[i]
 	}

@@ -253,8 +253,9 @@ func (s *SQLSource) ReadPage(ctx context.Context, pos Position, hi any, limit in
 		return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
 	}
 	page := make([]Row, 0, limit)
+	ptrs := make([]any, len(s.cols)+1)
 	for rows.Next() {
-		r, err := s.scanFlagged(rows)
+		r, err := s.scanFlagged(rows, ptrs)
 		if err != nil {
 			return nil, fmt.Errorf("read page of %s after %s: %w", s.name(), pos, err)
 		}

@@ -68,8 +68,13 @@ type childRun struct {
 // runSyncd runs `syncd sync bench_items` as a child process and reads its
 // peak RSS and its run log line.
 func runSyncd(ctx context.Context, bin, config string) (childRun, error) {
+	return runSyncdTable(ctx, bin, config, "bench_items")
+}
+
+// runSyncdTable runs `syncd sync TABLE` as a child process.
+func runSyncdTable(ctx context.Context, bin, config, table string) (childRun, error) {
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "sync", "bench_items", "--config", config, "--log-format", "json")
+	cmd := exec.CommandContext(ctx, bin, "sync", table, "--config", config, "--log-format", "json")
 	cmd.Stderr = &stderr
 	var r childRun
 	if err := cmd.Run(); err != nil {

@@ -53,6 +53,11 @@ type options struct {
 	// makes the process the stage's naive baseline (a child of its own).
 	reconcileSizes           []int
 	onlyReconcile, naiveKeys bool
+	// The ERP stage (issue 21): rows, the T-SQL server (admin DSN, then
+	// the benchmark database's), a bare target instead of a created one.
+	erpRows             int
+	msDSN, msBench      string
+	bareTarget, onlyERP bool
 }
 
 func parseFlags() options {
@@ -92,7 +97,11 @@ func parseFlags() options {
 	flag.BoolVar(&o.naiveKeys, "naive-keys", false, "(internal) be the reconcile stage's naive key comparison on -pg and -mysql")
 	flag.BoolVar(&o.onlyLookback, "only-lookback", false, "run the lookback stage alone: quiet runs of the N-row table with lookback 0, default and 1h")
 	flag.IntVar(&o.lookbackRuns, "lookback-runs", 30, "rounds of the lookback stage (each times one quiet run of every setting)")
+	erpFlags(&o)
 	flag.Parse()
+	if o.erpRows == 0 {
+		o.erpRows = o.rows
+	}
 	o.many = parseCounts("many", *many)
 	o.reconcileSizes = parseCounts("reconcile", *reconcile)
 	o.snapshotWorkers = parseCounts("snapshot-workers", *snapWorkers)
@@ -148,6 +157,10 @@ type bench struct {
 	cpu func() time.Duration
 	// lookbackDoc is the lookback stage's report.
 	lookbackDoc string
+	// ms is the T-SQL source of the ERP stage, nil without one.
+	ms        *sql.DB
+	erp       erpStage
+	erpConfig string
 }
 
 func run(ctx context.Context, o options) (err error) {
@@ -166,6 +179,9 @@ func run(ctx context.Context, o options) (err error) {
 	b.results.writeTable(&sb)
 	b.results.writeReconcile(&sb)
 	fmt.Print(sb.String())
+	if err := b.reportERP(ctx); err != nil || o.onlyERP {
+		return err
+	}
 	if o.onlyLookback {
 		fmt.Print(b.lookbackDoc)
 		if o.out != "" {
@@ -195,8 +211,21 @@ func (b *bench) measureAll(ctx context.Context) error {
 	case b.o.onlyReconcile:
 		return b.reconcileStage(ctx)
 	}
+	// First: a T-SQL server that cannot be had fails the run at once.
+	erpSrcs, err := b.erpSources(ctx)
+	if err != nil {
+		return err
+	}
+	if b.o.onlyERP {
+		return b.erpStage(ctx, erpSrcs)
+	}
 	if err := b.measureLoads(ctx); err != nil {
 		return err
+	}
+	if b.o.erpRows > 0 {
+		if err := b.erpStage(ctx, erpSrcs); err != nil {
+			return err
+		}
 	}
 	if err := b.reconcileStage(ctx); err != nil {
 		return err
@@ -331,8 +360,14 @@ func (b *bench) tearDown() error {
 			errs = append(errs, dropPostgres(ctx, b.o.pgURL, b.o.database))
 		}
 	}
+	if b.ms != nil {
+		b.ms.Close()
+		if !b.o.keep {
+			errs = append(errs, dropTSQL(ctx, b.o.msDSN, b.o.database))
+		}
+	}
 	if b.o.keep {
-		log.Printf("kept databases %s on both servers", b.o.database)
+		log.Printf("kept databases %s on the servers", b.o.database)
 	}
 	return errors.Join(errs...)
 }

@@ -84,16 +84,18 @@ func fromBit(v any) (any, error) {
 // fromInt: every integer width arrives as int64 (typeInt1..typeInt8,
 // typeIntN); tinyint is unsigned and fits.
 func fromInt(v any) (any, error) {
-	if i, ok := v.(int64); ok {
-		return i, nil
+	// v itself, not i boxed again: an int64 of 256 or more costs an
+	// allocation each time it is put in an interface.
+	if _, ok := v.(int64); ok {
+		return v, nil
 	}
 	return nil, unexpected(v)
 }
 
 // fromFloat: float arrives as float64.
 func fromFloat(v any) (any, error) {
-	if f, ok := v.(float64); ok {
-		return f, nil
+	if _, ok := v.(float64); ok {
+		return v, nil
 	}
 	return nil, unexpected(v)
 }
@@ -133,6 +135,9 @@ func fromWallClock(v any) (any, error) {
 	if !ok {
 		return nil, unexpected(v)
 	}
+	if t.Location() == time.UTC {
+		return v, nil // already the wall clock in UTC (the DSN's default): not boxed again
+	}
 	return wallClockUTC(t), nil
 }
 
@@ -168,8 +173,8 @@ func fromTimeOfDay(v any) (any, error) {
 // (types.go: decodeChar), n-types from UTF-16 with surrogate pairs joined
 // (decodeNChar), so 4-byte characters are intact UTF-8.
 func fromString(v any) (any, error) {
-	if s, ok := v.(string); ok {
-		return s, nil
+	if _, ok := v.(string); ok {
+		return v, nil // not boxed again
 	}
 	return nil, unexpected(v)
 }
