@@ -11,8 +11,9 @@ import (
 )
 
 // Plan returns the target table target.create would make for t, built
-// from the source's catalog, and the CREATE TABLE statement for it. It
-// reads the source and changes nothing.
+// from the source's catalog with its key sized to the target's key limit,
+// and the CREATE TABLE statement for it. It reads the source and the
+// target's settings and changes nothing.
 func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, string, error) {
 	src, err := OpenSource(ctx, p, t)
 	if err != nil {
@@ -30,9 +31,16 @@ func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, str
 	if err != nil {
 		return def, "", err
 	}
-	id, err := tables.ParseIdent(t.Target.Table, 2)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
-		return def, "", fmt.Errorf("%s: target.table: %w", t.Name, err)
+		return def, "", err
+	}
+	limit, err := mysqltarget.KeyLimit(ctx, db)
+	if err != nil {
+		return def, "", fmt.Errorf("%s: %w", t.Name, err)
+	}
+	if def, err = mysqltarget.FitKey(def, limit); err != nil {
+		return def, "", fmt.Errorf("%s: %w", t.Name, err)
 	}
 	return def, mysqltarget.CreateTableSQL(id, def), nil
 }
