@@ -107,7 +107,7 @@ http: {listen: %s}
 		t.Fatalf("enqueue --wait: exit %d\n%s", code, out)
 	}
 	out, code = runCLI("-c", cfg, "enqueue", "items", "--full", "--wait")
-	if code != 0 || !strings.Contains(out, "rewound to the start") || !strings.Contains(out, "ok: 10 rows read (0 inserted, 0 updated, 10 unchanged)") {
+	if code != 0 || !strings.Contains(out, "rewound to the start") || !strings.Contains(out, "ok: 10 rows read (0 inserted, 0 updated, 10 unchanged, 0 deleted, 0 rejected, 0 late)") {
 		t.Fatalf("enqueue --full --wait: exit %d\n%s", code, out)
 	}
 	if out, code := runCLI("-c", cfg, "enqueue", "items", "--from", "yesterday"); code != exitBadConfig || !strings.Contains(out, "--from") {
