@@ -34,11 +34,11 @@ func newMSSQLWorld(t *testing.T, queues, batch int) *world {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: q0, schedule: "@daily", settle: 1s, batch_size: %d}
-redis: {addr: %s}
+redis: %s
 worker: {concurrency: 4, queues: {%s}, shutdown_timeout: 5s}
 http: {listen: ""}
 log: {level: info, format: json}
-`, ms, my, batch, w.redis, qs[:len(qs)-2])), 0o644))
+`, ms, my, batch, synctest.RedisYAML(w.redis), qs[:len(qs)-2])), 0o644))
 	t.Cleanup(func() {
 		for _, p := range w.procs {
 			if p.ProcessState == nil {

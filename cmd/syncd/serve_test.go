@@ -74,10 +74,10 @@ func TestRunAndEnqueueWait(t *testing.T) {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: %s, schedule: "@daily"}
-redis: {addr: %s}
+redis: %s
 worker: {queues: {%s: 1}, shutdown_timeout: 2s}
 http: {listen: %s}
-`, pgDSN, myDSN, q, redisAddr, q, listen), map[string]string{"items.yaml": itemsTable})
+`, pgDSN, myDSN, q, synctest.RedisYAML(redisAddr), q, listen), map[string]string{"items.yaml": itemsTable})
 	t.Cleanup(func() { synctest.DropQueue(t, redisAddr, q) })
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -170,7 +170,7 @@ func TestReadyzReportsAStoppedRedis(t *testing.T) {
 	addr, redis := startRedis(t)
 	cfg := &tables.Config{
 		Connections: map[string]tables.Connection{"tgt": {Driver: tables.DriverMySQL, DSN: myDSN}},
-		Target:      "tgt", TablesDir: t.TempDir(), Redis: tables.Redis{Addr: addr},
+		Target:      "tgt", TablesDir: t.TempDir(), Redis: synctest.RedisConfig(addr),
 	}
 	srv := testWeb(t, cfg)
 	if code, body := get(t, srv.URL+"/readyz"); code != http.StatusOK {
