@@ -2,9 +2,11 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
+	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/synctest"
 	"github.com/syncd/syncd/tables"
 )
@@ -80,4 +82,35 @@ func TestCreateCompositeTextKeyMariaDB(t *testing.T) {
 		"INSERT INTO stock VALUES ('A', 1, '2026-01-01'), ('B', 2, '2026-01-02')")
 	p := pools(t, tables.DriverMySQL, srcDSN, myDSN)
 	createsCompositeKey(t, p, keyedTable("stock", "stock", "modified", "code", "id"), "code", "VARCHAR(767)")
+}
+
+// A query: source has no catalog to type a new target from: plan, check
+// and the run say so and what to do, and check does not promise that the
+// first run creates the table.
+func TestCreateFromQuerySaysWhatToDo(t *testing.T) {
+	pgDSN := synctest.Postgres(t)
+	_, myDSN := synctest.MariaDB(t)
+	synctest.Exec(t, synctest.Open(t, "pgx", pgDSN),
+		`CREATE TABLE items (id int PRIMARY KEY, name text, updated_at timestamp(6) NOT NULL)`,
+		`INSERT INTO items VALUES (1, 'a', '2026-01-01')`)
+	p := pools(t, tables.DriverPostgres, pgDSN, myDSN)
+	tbl := createdTable("items", "", "id", "updated_at")
+	tbl.Source.Query = "SELECT id, name, updated_at FROM items"
+	const fix = "create the target table items yourself (primary key (id), an index on updated_at)"
+	if _, _, err := Plan(context.Background(), p, tbl); err == nil || !strings.Contains(err.Error(), fix) {
+		t.Errorf("plan: %v; want it to say %q", err, fix)
+	}
+	refused := false
+	for _, pr := range Check(context.Background(), p, tbl) {
+		refused = refused || pr.Error && strings.Contains(pr.Message, fix)
+		if strings.Contains(pr.Message, "the first run creates it") {
+			t.Errorf("check promises what the run cannot do: %s", pr)
+		}
+	}
+	if !refused {
+		t.Errorf("check does not refuse the missing target of a query: source with %q", fix)
+	}
+	if _, err := runOnce(t, p, tbl); !errors.Is(err, datasync.ErrDeclaration) || !strings.Contains(err.Error(), fix) {
+		t.Errorf("run: %v; want a declaration error (not retried) that says %q", err, fix)
+	}
 }

@@ -2,7 +2,9 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
@@ -20,6 +22,11 @@ func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, str
 		return datasync.TableDef{}, "", err
 	}
 	info, err := src.Describe(ctx)
+	if errors.Is(err, datasync.ErrNoCatalog) {
+		return datasync.TableDef{}, "", declarationError{fmt.Errorf("%s: target.create cannot make the target table of a query: source, whose result has no catalog to take column types from; "+
+			"create the target table %s yourself (primary key (%s), an index on %s), for example from what syncd plan prints for a declaration of the query's base table",
+			t.Name, t.Target.Table, strings.Join(t.Source.Key, ", "), t.Source.Cursor)}
+	}
 	if err != nil {
 		return datasync.TableDef{}, "", err
 	}
@@ -65,3 +72,9 @@ func createTarget(ctx context.Context, p *Pools, t tables.Table) (bool, error) {
 	}
 	return mysqltarget.CreateTable(ctx, db, id, def)
 }
+
+// declarationError is an error of the declaration, which no retry fixes.
+type declarationError struct{ error }
+
+func (e declarationError) Is(target error) bool { return target == datasync.ErrDeclaration }
+func (e declarationError) Unwrap() error        { return e.error }
