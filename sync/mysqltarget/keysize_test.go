@@ -28,3 +28,27 @@ func TestFitKeySharesTheLimit(t *testing.T) {
 		t.Errorf("a key that cannot fit: %v", err)
 	}
 }
+
+// A key column is warned about when its source's values can be longer
+// than its size, whether or not sizing narrowed it: an unbounded text key
+// alone keeps the type map's 768 characters and is still warned about; a
+// varchar(20) is not.
+func TestFitKeyWarnsWhenValuesCanBeLonger(t *testing.T) {
+	for name, tc := range map[string]struct {
+		col  datasync.ColumnDef
+		warn bool
+	}{
+		"postgres text":           {datasync.ColumnDef{Name: "a", Type: "VARCHAR(768)", Source: datasync.ColumnInfo{Type: "text"}}, true},
+		"postgres varchar":        {datasync.ColumnDef{Name: "a", Type: "VARCHAR(768)", Source: datasync.ColumnInfo{Type: "character varying", Length: -1}}, true},
+		"sql server nvarchar(20)": {datasync.ColumnDef{Name: "a", Type: "VARCHAR(20)", Source: datasync.ColumnInfo{Type: "NVARCHAR", Length: 20}}, false},
+		"mysql varchar(20)":       {datasync.ColumnDef{Name: "a", Type: "varchar(20)", Source: datasync.ColumnInfo{Type: "varchar(20)"}}, false},
+		"mysql text":              {datasync.ColumnDef{Name: "a", Type: "text", Source: datasync.ColumnInfo{Type: "text"}}, true},
+		"uuid":                    {datasync.ColumnDef{Name: "a", Type: "CHAR(36)", Source: datasync.ColumnInfo{Type: "uuid"}}, false},
+	} {
+		def := datasync.TableDef{Key: []string{"a"}, Columns: []datasync.ColumnDef{tc.col, {Name: "b", Type: "INT"}}}
+		got, err := mysqltarget.FitKey(def, 3072)
+		if err != nil || (len(got.Warnings) == 1) != tc.warn {
+			t.Errorf("%s: %s, warnings %q, %v; want a warning: %v", name, got.Columns[0].Type, got.Warnings, err, tc.warn)
+		}
+	}
+}
