@@ -17,8 +17,12 @@ func TestSeedSaysWhatItDropsFirst(t *testing.T) {
 	pgAdmin, myAdmin := synctest.PostgresDSN, synctest.MariaDBDSN
 	pg, my := synctest.Open(t, "pgx", pgAdmin), synctest.Open(t, "mysql", myAdmin)
 	t.Cleanup(func() {
-		_, _ = pg.Exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)")
-		_, _ = my.Exec("DROP DATABASE IF EXISTS " + db)
+		if _, err := pg.Exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s in PostgreSQL: %v", db, err)
+		}
+		if _, err := my.Exec("DROP DATABASE IF EXISTS " + db); err != nil {
+			t.Errorf("drop %s in MariaDB: %v", db, err)
+		}
 	})
 	synctest.Exec(t, pg, "CREATE DATABASE "+db)
 	synctest.Exec(t, synctest.Open(t, "pgx", demoDSN(pgAdmin, db)), "CREATE TABLE someones (id int)")
