@@ -11,6 +11,7 @@ build:
 	$(GO) build -o $(BIN)/syncd-bench ./cmd/syncd-bench
 
 # Everything, against the real servers on loopback (started if down).
+# SYNCD_TEST_REDIS_DB=N keeps the Redis tests in database N (default 0).
 # The SQL Server tests run against SYNCD_TEST_MSSQL_DSN, or Babelfish from
 # ../shared/babelfish (.ci/babelfish prints its DSN). With neither (never
 # under CI) .ci/babelfish prints "none" and the SQL Server tests skip: "none"
@@ -68,7 +69,8 @@ services:
 
 # The demo: ERP-like tables in the local PostgreSQL that keep changing,
 # synced into the local MariaDB by `syncd run` (worker, scheduler and the
-# web UI at http://127.0.0.1:8080/monitor) until Ctrl-C.
+# web UI at http://127.0.0.1:8080/monitor) until Ctrl-C. The seed drops and
+# recreates the database syncd_demo on both servers, and says so first.
 run: build services
 	$(BIN)/syncd-demo seed
 	$(BIN)/syncd check --connect || true

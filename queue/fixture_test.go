@@ -75,15 +75,14 @@ defaults:
   queue: %s
   settle: 0s
   batch_size: 100
-redis:
-  addr: %s
+redis: %s
 worker:
   concurrency: 2
   queues: {%s: 1}
   shutdown_timeout: %s
 http:
   listen: ""
-`, pg, my, f.queue, redisAddr, f.queue, o.shutdownTimeout))
+`, pg, my, f.queue, synctest.RedisYAML(redisAddr), f.queue, o.shutdownTimeout))
 	cfg, err := tables.LoadConfig(filepath.Join(f.dir, "syncd.yaml"))
 	if err != nil {
 		t.Fatal(err)

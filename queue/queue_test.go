@@ -421,7 +421,7 @@ func TestStatelessTaskHashIsRepaired(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.heldPages("items", 20)
-	rdb := redis.NewClient(&redis.Options{Addr: f.cfg.Redis.Addr})
+	rdb := redis.NewClient(&redis.Options{Addr: f.cfg.Redis.Addr, DB: f.cfg.Redis.DB})
 	defer rdb.Close()
 	keys, err := rdb.Keys(ctx, "asynq:{"+f.queue+"}*").Result()
 	if err != nil || len(keys) == 0 {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/syncd/syncd/queue"
@@ -28,7 +27,7 @@ import (
 // dropRateKey deletes the rate key of table when the test ends.
 func dropRateKey(t *testing.T, addr, table string) {
 	t.Cleanup(func() {
-		c := redis.NewClient(&redis.Options{Addr: addr})
+		c := redis.NewClient(&redis.Options{Addr: addr, DB: synctest.RedisDB})
 		defer c.Close()
 		c.Del(context.Background(), "syncd:rate:{"+table+"}")
 	})
@@ -42,14 +41,14 @@ func TestRateSharedAcrossReaders(t *testing.T) {
 	dropRateKey(t, addr, table)
 	const rate, page, pages = 4000, 100, 20 // two readers: 4,000 rows, at least 0.95 s
 	tb := tables.Table{Name: table, Rate: rate}
-	if (*queue.Rates)(nil).For(tb) != nil || queue.NewRates(asynq.RedisClientOpt{Addr: addr}).For(tables.Table{Name: table}) != nil {
+	if (*queue.Rates)(nil).For(tb) != nil || queue.NewRates(synctest.RedisOpt(addr)).For(tables.Table{Name: table}) != nil {
 		t.Fatal("a table without rate, or no Rates, must read unlimited (a nil Limiter)")
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	for range 2 {
-		r := queue.NewRates(asynq.RedisClientOpt{Addr: addr})
+		r := queue.NewRates(synctest.RedisOpt(addr))
 		defer r.Close()
 		lim := r.For(tb)
 		wg.Add(1)

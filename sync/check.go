@@ -25,23 +25,32 @@ func (p Problem) String() string {
 
 // CheckSource applies the rules a source table must meet before syncd reads
 // it: a NOT NULL cursor (a NULL cursor is never read by a keyset) and an
-// index that leads with the cursor, ideally (cursor, key...).
+// index that leads with the cursor, ideally (cursor, key...). A view's
+// index and nullability are not in its catalog: for a view it says so in
+// one warning and refuses only a missing column.
 func CheckSource(t tables.Table, info TableInfo, createIndex func(name string, cols []string) string) []Problem {
 	var out []Problem
 	cols := make(map[string]ColumnInfo, len(info.Columns))
 	for _, c := range info.Columns {
 		cols[strings.ToLower(c.Name)] = c
 	}
-	for _, name := range append([]string{t.Source.Cursor}, t.Source.Key...) {
+	want := append([]string{t.Source.Cursor}, t.Source.Key...)
+	for _, name := range want {
 		c, ok := cols[strings.ToLower(name)]
 		switch {
 		case !ok:
 			out = append(out, errorf(t, "source column %s does not exist in %s", name, t.Source.Table))
-		case c.Nullable:
+		case c.Nullable && !info.View:
 			out = append(out, errorf(t, "source column %s is nullable: rows where it is NULL would never be read; make it NOT NULL or declare a query with COALESCE", name))
 		}
 	}
-	want := append([]string{t.Source.Cursor}, t.Source.Key...)
+	if info.View {
+		// A view has no index of its own (PostgreSQL cannot make one) and
+		// its catalog may call any column nullable: a run reads it all
+		// the same, so check says what it could not verify instead.
+		return append(out, warnf(t, "source %s is a view: its index and NOT NULL cannot be checked; make sure that (%s) are NOT NULL in its base table, or COALESCE them in the view (rows with a NULL there are never read), and that the base table has an index on (%s), or every page scans it",
+			t.Source.Table, strings.Join(want, ", "), strings.Join(want, ", ")))
+	}
 	switch {
 	case hasIndexPrefix(info.Indexes, want):
 	case hasIndexPrefix(info.Indexes, want[:1]):

@@ -26,6 +26,9 @@ type TableDef struct {
 	// that the target can be read by change time too; empty when the
 	// declaration does not map the cursor.
 	Cursor string
+	// Warnings say what the target cannot keep of the source, such as a
+	// key column narrowed to fit the target's key limit.
+	Warnings []string
 }
 
 // ColumnDef is one column of a TableDef.

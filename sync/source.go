@@ -54,6 +54,9 @@ type Source interface {
 type TableInfo struct {
 	Columns []ColumnInfo
 	Indexes []Index
+	// View is true when the name is a view: its catalog says nothing of
+	// its base tables' indexes, and may call every column nullable.
+	View bool
 }
 
 // ColumnInfo is one column in a catalog.

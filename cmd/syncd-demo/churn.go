@@ -21,7 +21,7 @@ var churnStatements = []string{
 
 // churn changes rows every tick until ctx ends.
 func churn(ctx context.Context, pgAdmin string, every time.Duration) error {
-	src, err := open(ctx, "pgx", demoDSN(pgAdmin))
+	src, err := open(ctx, "pgx", demoDSN(pgAdmin, demoDB))
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func main() {
 	var err error
 	switch flag.Arg(0) {
 	case "seed":
-		err = seed(ctx, *pgAdmin, *myAdmin)
+		err = seed(ctx, os.Stdout, *pgAdmin, *myAdmin, demoDB)
 	case "churn":
 		err = churn(ctx, *pgAdmin, *every)
 	default:

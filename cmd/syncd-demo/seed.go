@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -78,17 +79,27 @@ var targetTables = []string{
 		PRIMARY KEY (order_id, line_no))`,
 }
 
-// seed (re)creates the demo databases on both servers, fresh each time.
-func seed(ctx context.Context, pgAdmin, myAdmin string) error {
+// seed (re)creates the demo database db on both servers, fresh each
+// time. It first says on out what it drops: whatever db held on either
+// server is lost.
+func seed(ctx context.Context, out io.Writer, pgAdmin, myAdmin, db string) error {
 	pg, err := open(ctx, "pgx", pgAdmin)
 	if err != nil {
 		return err
 	}
 	defer pg.Close()
-	if err := execAll(ctx, pg, "DROP DATABASE IF EXISTS "+demoDB+" WITH (FORCE)", "CREATE DATABASE "+demoDB); err != nil {
+	my, err := open(ctx, "mysql", myAdmin+"?multiStatements=false")
+	if err != nil {
 		return err
 	}
-	src, err := open(ctx, "pgx", demoDSN(pgAdmin))
+	defer my.Close()
+	if err := announceDrop(ctx, out, pg, my, pgAdmin, myAdmin, db); err != nil {
+		return err
+	}
+	if err := execAll(ctx, pg, "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)", "CREATE DATABASE "+db); err != nil {
+		return err
+	}
+	src, err := open(ctx, "pgx", demoDSN(pgAdmin, db))
 	if err != nil {
 		return err
 	}
@@ -96,25 +107,20 @@ func seed(ctx context.Context, pgAdmin, myAdmin string) error {
 	if err := execAll(ctx, src, sourceTables...); err != nil {
 		return fmt.Errorf("seed source: %w", err)
 	}
-	my, err := open(ctx, "mysql", myAdmin+"?multiStatements=false")
-	if err != nil {
-		return err
-	}
-	defer my.Close()
-	stmts := []string{"DROP DATABASE IF EXISTS " + demoDB, "CREATE DATABASE " + demoDB + " CHARACTER SET utf8mb4", "USE " + demoDB}
+	stmts := []string{"DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db + " CHARACTER SET utf8mb4", "USE " + db}
 	my.SetMaxOpenConns(1) // USE holds for the one connection
 	if err := execAll(ctx, my, append(stmts, targetTables...)...); err != nil {
 		return fmt.Errorf("seed target: %w", err)
 	}
-	fmt.Println("syncd-demo: seeded PostgreSQL", demoDB, "(suppliers, materials, orders, order_lines) and MariaDB", demoDB)
+	fmt.Fprintln(out, "syncd-demo: seeded PostgreSQL", db, "(suppliers, materials, orders, order_lines) and MariaDB", db)
 	return nil
 }
 
-// demoDSN points a postgres:// URL at the demo database.
-func demoDSN(admin string) string {
+// demoDSN points a postgres:// URL at the demo database db.
+func demoDSN(admin, db string) string {
 	q := ""
 	if i := strings.IndexByte(admin, '?'); i >= 0 {
 		admin, q = admin[:i], admin[i:]
 	}
-	return admin[:strings.LastIndexByte(admin, '/')+1] + demoDB + q
+	return admin[:strings.LastIndexByte(admin, '/')+1] + db + q
 }

@@ -125,23 +125,11 @@ func follow(ctx context.Context, out io.Writer, svc *ops.Service, t tables.Table
 	if err != nil {
 		return err
 	}
-	dur := time.Duration(0)
-	if r.Ended != nil {
-		dur = r.Ended.Sub(r.Started).Round(time.Millisecond)
-	}
-	fmt.Fprintf(out, "%s: run %d %s: %d rows read (%d inserted, %d updated, %d unchanged) in %s, cursor %s\n",
-		t.Name, r.ID, r.Status, r.Read, r.Inserted, r.Updated, r.Unchanged, dur, orNone(r.CursorAfter))
+	fmt.Fprintln(out, rowLine(r).text(t.Name))
 	if r.Status != state.StatusOK {
 		return fmt.Errorf("run %d %s: %s", r.ID, r.Status, r.Error)
 	}
 	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }
 
 // progressPrinter writes a progress line: rewritten in place on a

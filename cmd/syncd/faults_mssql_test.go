@@ -62,11 +62,11 @@ func newMSSQLWorldWith(t *testing.T, o mssqlWorldOptions) *world {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: q0, schedule: "@daily", settle: 1s, batch_size: %d, page_timeout: %s}
-redis: {addr: %s}
+redis: %s
 worker: {concurrency: 4, queues: {%s}, shutdown_timeout: 5s}
 http: {listen: ""}
 log: {level: info, format: json}
-`, ms, my, o.batch, o.pageTimeout, w.redis, qs[:len(qs)-2])), 0o644))
+`, ms, my, o.batch, o.pageTimeout, synctest.RedisYAML(w.redis), qs[:len(qs)-2])), 0o644))
 	t.Cleanup(func() {
 		for _, p := range w.procs {
 			if p.ProcessState == nil {

@@ -159,11 +159,11 @@ func newWorld(t *testing.T, o worldOptions) *world {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: q0, schedule: %q, settle: %s, batch_size: %d, page_timeout: %s}
-redis: {addr: %s}
+redis: %s
 worker: {concurrency: 4, queues: {%s}, shutdown_timeout: 5s}
 http: {listen: ""}
 log: {level: info, format: json}
-`, pg, my, o.schedule, o.settle, o.batch, o.pageTimeout, w.redis, strings.Join(qs, ", "))), 0o644))
+`, pg, my, o.schedule, o.settle, o.batch, o.pageTimeout, synctest.RedisYAML(w.redis), strings.Join(qs, ", "))), 0o644))
 	t.Cleanup(func() {
 		for _, p := range w.procs {
 			p.kill()
@@ -272,7 +272,7 @@ func (w *world) declaration(name string) tables.Table {
 }
 
 func (w *world) inspector() *asynq.Inspector {
-	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: w.redis})
+	in := asynq.NewInspector(synctest.RedisOpt(w.redis))
 	w.t.Cleanup(func() { in.Close() })
 	return in
 }
@@ -401,7 +401,7 @@ func (w *world) midPage(name string) time.Duration {
 
 func (w *world) enqueue(tb tables.Table) {
 	w.t.Helper()
-	enq := queue.NewEnqueuer(asynq.RedisClientOpt{Addr: w.redis})
+	enq := queue.NewEnqueuer(synctest.RedisOpt(w.redis))
 	defer enq.Close()
 	if _, err := enq.Enqueue(context.Background(), tb, datasync.TriggerManual); err != nil {
 		w.t.Fatal(err)

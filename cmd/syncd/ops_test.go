@@ -53,10 +53,10 @@ func startOps(t *testing.T, schedule string) *opsWorld {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: %s, schedule: %q}
-redis: {addr: %s}
+redis: %s
 worker: {queues: {%s: 1}, shutdown_timeout: 2s}
 http: {listen: %s, username: %s, password: %s}
-`, pgDSN, myDSN, q, schedule, redisAddr, q, listen, opsUser, opsPassword), map[string]string{"items.yaml": itemsTable})
+`, pgDSN, myDSN, q, schedule, synctest.RedisYAML(redisAddr), q, listen, opsUser, opsPassword), map[string]string{"items.yaml": itemsTable})
 	w.base = "http://" + listen
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -34,7 +34,7 @@ func TestEchoedPasswordIsPrintedNowhere(t *testing.T) {
 	t.Cleanup(func() { synctest.DropQueue(t, redisAddr, q) })
 	config := func(srcDriver, srcDSN, tgtDSN string) string {
 		return writeConfig(t, fmt.Sprintf("connections:\n  src: {driver: %s, dsn: '%s'}\n  tgt: {driver: mysql, dsn: '%s'}\ntarget: tgt\n"+
-			"defaults: {queue: %s}\nredis: {addr: %s}\nworker: {queues: {%s: 1}}\nhttp: {listen: ''}\n", srcDriver, srcDSN, tgtDSN, q, redisAddr, q),
+			"defaults: {queue: %s}\nredis: %s\nworker: {queues: {%s: 1}}\nhttp: {listen: ''}\n", srcDriver, srcDSN, tgtDSN, q, synctest.RedisYAML(redisAddr), q),
 			map[string]string{"items.yaml": itemsTable})
 	}
 	badTarget, badSource := config(tables.DriverMySQL, myBad, myBad), config(tables.DriverPostgres, pgBad, myDSN)
@@ -116,7 +116,7 @@ func TestReadyzHidesAnEchoedPassword(t *testing.T) {
 	t.Cleanup(func() { synctest.Exec(t, admin, fmt.Sprintf("DROP USER IF EXISTS '%s'@'%%'", user)) })
 	cfg := &tables.Config{
 		Connections: map[string]tables.Connection{"tgt": {Driver: tables.DriverMySQL, DSN: user + ":" + user + "@tcp(127.0.0.1:3306)/" + name}},
-		Target:      "tgt", TablesDir: t.TempDir(), Redis: tables.Redis{Addr: synctest.Redis(t)},
+		Target:      "tgt", TablesDir: t.TempDir(), Redis: synctest.RedisConfig(synctest.Redis(t)),
 	}
 	srv := testWeb(t, cfg)
 	if code, body := get(t, srv.URL+"/readyz"); code != http.StatusOK {

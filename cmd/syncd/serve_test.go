@@ -74,10 +74,10 @@ func TestRunAndEnqueueWait(t *testing.T) {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: %s, schedule: "@daily"}
-redis: {addr: %s}
+redis: %s
 worker: {queues: {%s: 1}, shutdown_timeout: 2s}
 http: {listen: %s}
-`, pgDSN, myDSN, q, redisAddr, q, listen), map[string]string{"items.yaml": itemsTable})
+`, pgDSN, myDSN, q, synctest.RedisYAML(redisAddr), q, listen), map[string]string{"items.yaml": itemsTable})
 	t.Cleanup(func() { synctest.DropQueue(t, redisAddr, q) })
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -107,7 +107,7 @@ http: {listen: %s}
 		t.Fatalf("enqueue --wait: exit %d\n%s", code, out)
 	}
 	out, code = runCLI("-c", cfg, "enqueue", "items", "--full", "--wait")
-	if code != 0 || !strings.Contains(out, "rewound to the start") || !strings.Contains(out, "ok: 10 rows read (0 inserted, 0 updated, 10 unchanged)") {
+	if code != 0 || !strings.Contains(out, "rewound to the start") || !strings.Contains(out, "ok: 10 rows read (0 inserted, 0 updated, 10 unchanged, 0 deleted, 0 rejected, 0 late)") {
 		t.Fatalf("enqueue --full --wait: exit %d\n%s", code, out)
 	}
 	if out, code := runCLI("-c", cfg, "enqueue", "items", "--from", "yesterday"); code != exitBadConfig || !strings.Contains(out, "--from") {
@@ -170,7 +170,7 @@ func TestReadyzReportsAStoppedRedis(t *testing.T) {
 	addr, redis := startRedis(t)
 	cfg := &tables.Config{
 		Connections: map[string]tables.Connection{"tgt": {Driver: tables.DriverMySQL, DSN: myDSN}},
-		Target:      "tgt", TablesDir: t.TempDir(), Redis: tables.Redis{Addr: addr},
+		Target:      "tgt", TablesDir: t.TempDir(), Redis: synctest.RedisConfig(addr),
 	}
 	srv := testWeb(t, cfg)
 	if code, body := get(t, srv.URL+"/readyz"); code != http.StatusOK {

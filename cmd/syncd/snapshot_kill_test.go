@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/synctest"
@@ -53,10 +51,10 @@ func TestFaultsSnapshotWorkerProcessKilled(t *testing.T) {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: %s, schedule: "@daily"}
-redis: {addr: %s}
+redis: %s
 worker: {queues: {%s: 1}, concurrency: 3, shutdown_timeout: 1s}
 http: {listen: ""}
-`, pgDSN, myDSN, q, redisAddr, q), map[string]string{"items.yaml": `source: {connection: src, table: items, key: [id], cursor: updated_at}
+`, pgDSN, myDSN, q, synctest.RedisYAML(redisAddr), q), map[string]string{"items.yaml": `source: {connection: src, table: items, key: [id], cursor: updated_at}
 target: {table: items}
 batch_size: 50
 settle: 0s
@@ -66,7 +64,7 @@ snapshot: {parts: 3}
 	log, err := os.Create(filepath.Join(t.TempDir(), "workers.log"))
 	must(t, err)
 	workers := []*exec.Cmd{startChild(t, cfg, log, "worker"), startChild(t, cfg, log, "worker")}
-	enq := queue.NewEnqueuer(asynq.RedisClientOpt{Addr: redisAddr})
+	enq := queue.NewEnqueuer(synctest.RedisOpt(redisAddr))
 	defer enq.Close()
 	tb := tables.Table{Name: "items", Queue: q, Timeout: time.Hour}
 	if _, err := enq.Enqueue(context.Background(), tb, datasync.TriggerManual); err != nil {

@@ -35,10 +35,10 @@ func TestSnapshotStatusAndWait(t *testing.T) {
   tgt: {driver: mysql, dsn: '%s'}
 target: tgt
 defaults: {queue: %s, schedule: "@daily"}
-redis: {addr: %s}
+redis: %s
 worker: {queues: {%s: 1}, concurrency: 3, shutdown_timeout: 2s}
 http: {listen: %s}
-`, pgDSN, myDSN, q, redisAddr, q, listen), map[string]string{"items.yaml": `source: {connection: src, table: items, key: [id], cursor: updated_at}
+`, pgDSN, myDSN, q, synctest.RedisYAML(redisAddr), q, listen), map[string]string{"items.yaml": `source: {connection: src, table: items, key: [id], cursor: updated_at}
 target: {table: items}
 batch_size: 20
 settle: 0s

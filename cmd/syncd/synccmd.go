@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -47,7 +48,7 @@ changed. Make the target table match, then run once with --accept-schema.`,
 			pools := connect.NewPools(a.cfg)
 			defer pools.Close()
 			for {
-				failed, first := a.syncAll(cmd.Context(), pools, ts, acceptSchema)
+				failed, first := a.syncAll(cmd.Context(), cmd.OutOrStdout(), pools, ts, acceptSchema)
 				acceptSchema = false // accepted once, by the first round
 				if every == 0 || cmd.Context().Err() != nil {
 					if failed > 0 {
@@ -71,12 +72,12 @@ changed. Make the target table match, then run once with --accept-schema.`,
 
 // syncAll runs each table once and returns how many failed; each failure
 // is logged by the run itself.
-func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Table, acceptSchema bool) (failed int, first error) {
+func (a *app) syncAll(ctx context.Context, out io.Writer, pools *connect.Pools, ts []tables.Table, acceptSchema bool) (failed int, first error) {
 	for _, t := range ts {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := a.syncOne(ctx, pools, t, acceptSchema); err != nil {
+		if err := a.syncOne(ctx, out, pools, t, acceptSchema); err != nil {
 			failed++
 			if first == nil {
 				first = fmt.Errorf("%s: %w", t.Name, err)
@@ -90,7 +91,8 @@ func (a *app) syncAll(ctx context.Context, pools *connect.Pools, ts []tables.Tab
 // they tried) into one line for the final message.
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
-func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table, acceptSchema bool) error {
+// syncOne runs t once and writes its run's summary line to out.
+func (a *app) syncOne(ctx context.Context, out io.Writer, pools *connect.Pools, t tables.Table, acceptSchema bool) error {
 	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
 	defer cancel()
 	job, err := connect.Open(ctx, pools, t)
@@ -120,6 +122,9 @@ func (a *app) syncOne(ctx context.Context, pools *connect.Pools, t tables.Table,
 	if _, err := job.LoadSnapshot(ctx, pools, o); err != nil {
 		return err
 	}
-	_, err = job.Run(ctx, o)
+	rec, err := job.Run(ctx, o)
+	if rec.ID != 0 {
+		fmt.Fprintln(out, recordLine(rec, err).text(t.Name))
+	}
 	return err
 }

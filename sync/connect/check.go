@@ -62,7 +62,7 @@ func checkTarget(ctx context.Context, p *Pools, t tables.Table, m datasync.Mappi
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: "describe target " + t.Target.Table + ": " + err.Error()}}
 	}
 	if len(info.Columns) == 0 && t.Target.Create {
-		return []datasync.Problem{{Table: t.Name, Message: "target table " + t.Target.Table + " does not exist yet: the first run creates it (target.create); syncd plan " + t.Name + " prints how"}}
+		return checkPlan(ctx, p, t)
 	}
 	if len(info.Columns) == 0 {
 		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist: create it, or set target.create: true (syncd plan " + t.Name + " prints the statement)"}}
@@ -94,4 +94,18 @@ func checkDrift(ctx context.Context, p *Pools, t tables.Table, src *datasync.SQL
 			stop.String() + "; make the target match, then run syncd sync " + t.Name + " --accept-schema"}}
 	}
 	return []datasync.Problem{{Table: t.Name, Message: "source columns changed since the last run, which will add them to the target (target.evolve): " + d.String()}}
+}
+
+// checkPlan tells what the first run will create for t, whose target
+// table is missing: the plan's warnings, or why it cannot create it.
+func checkPlan(ctx context.Context, p *Pools, t tables.Table) []datasync.Problem {
+	def, _, err := Plan(ctx, p, t)
+	if err != nil {
+		return []datasync.Problem{{Table: t.Name, Error: true, Message: "target table " + t.Target.Table + " does not exist and target.create cannot make it: " + err.Error()}}
+	}
+	out := []datasync.Problem{{Table: t.Name, Message: "target table " + t.Target.Table + " does not exist yet: the first run creates it (target.create); syncd plan " + t.Name + " prints how"}}
+	for _, w := range def.Warnings {
+		out = append(out, datasync.Problem{Table: t.Name, Message: w})
+	}
+	return out
 }

@@ -47,3 +47,17 @@ func TestCreateRoundTripSQLServer(t *testing.T) {
 	}
 	sameRows(t, srcSource.Columns(), s, tgt)
 }
+
+// A SQL Server key (region nvarchar(800), id int): the type map's 768
+// characters for region and the int would take 3,076 bytes.
+func TestCreateCompositeTextKeySQLServer(t *testing.T) {
+	srcDSN := synctest.SQLServer(t)
+	_, myDSN := synctest.MariaDB(t)
+	synctest.Exec(t, synctest.Open(t, "sqlserver", srcDSN),
+		`CREATE TABLE dbo.items (region NVARCHAR(800) NOT NULL, id INT NOT NULL, modified DATETIME2(7) NOT NULL,
+			CONSTRAINT pk_items PRIMARY KEY NONCLUSTERED (region, id))`,
+		`CREATE INDEX ix_items_sync ON dbo.items (modified, region, id)`,
+		`INSERT INTO dbo.items VALUES (N'north', 1, '2026-01-01'), (N'süd 😀', 1, '2026-01-02')`)
+	p := pools(t, tables.DriverSQLServer, srcDSN, myDSN)
+	createsCompositeKey(t, p, keyedTable("items", "dbo.items", "modified", "region", "id"), "region", "VARCHAR(767)")
+}

@@ -2,7 +2,9 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/sync/mysql"
@@ -11,14 +13,20 @@ import (
 )
 
 // Plan returns the target table target.create would make for t, built
-// from the source's catalog, and the CREATE TABLE statement for it. It
-// reads the source and changes nothing.
+// from the source's catalog with its key sized to the target's key limit,
+// and the CREATE TABLE statement for it. It reads the source and the
+// target's settings and changes nothing.
 func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, string, error) {
 	src, err := OpenSource(ctx, p, t)
 	if err != nil {
 		return datasync.TableDef{}, "", err
 	}
 	info, err := src.Describe(ctx)
+	if errors.Is(err, datasync.ErrNoCatalog) {
+		return datasync.TableDef{}, "", declarationError{fmt.Errorf("%s: target.create cannot make the target table of a query: source, whose result has no catalog to take column types from; "+
+			"create the target table %s yourself (primary key (%s), an index on %s), for example from what syncd plan prints for a declaration of the query's base table",
+			t.Name, t.Target.Table, strings.Join(t.Source.Key, ", "), t.Source.Cursor)}
+	}
 	if err != nil {
 		return datasync.TableDef{}, "", err
 	}
@@ -30,9 +38,16 @@ func Plan(ctx context.Context, p *Pools, t tables.Table) (datasync.TableDef, str
 	if err != nil {
 		return def, "", err
 	}
-	id, err := tables.ParseIdent(t.Target.Table, 2)
+	db, id, err := targetDB(ctx, p, t)
 	if err != nil {
-		return def, "", fmt.Errorf("%s: target.table: %w", t.Name, err)
+		return def, "", err
+	}
+	limit, err := mysqltarget.KeyLimit(ctx, db)
+	if err != nil {
+		return def, "", fmt.Errorf("%s: %w", t.Name, err)
+	}
+	if def, err = mysqltarget.FitKey(def, limit); err != nil {
+		return def, "", fmt.Errorf("%s: %w", t.Name, err)
 	}
 	return def, mysqltarget.CreateTableSQL(id, def), nil
 }
@@ -57,3 +72,9 @@ func createTarget(ctx context.Context, p *Pools, t tables.Table) (bool, error) {
 	}
 	return mysqltarget.CreateTable(ctx, db, id, def)
 }
+
+// declarationError is an error of the declaration, which no retry fixes.
+type declarationError struct{ error }
+
+func (e declarationError) Is(target error) bool { return target == datasync.ErrDeclaration }
+func (e declarationError) Unwrap() error        { return e.error }

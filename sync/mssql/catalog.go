@@ -36,7 +36,12 @@ func (d Dialect) Describe(ctx context.Context, db *sql.DB, id tables.Ident) (dat
 	if err != nil {
 		return datasync.TableInfo{}, err
 	}
-	return datasync.TableInfo{Columns: cols, Indexes: ixs}, nil
+	var views int
+	q := "SELECT COUNT(*) FROM " + prefix + "INFORMATION_SCHEMA.VIEWS WHERE TABLE_SCHEMA = @p1 AND TABLE_NAME = @p2"
+	if err := db.QueryRowContext(ctx, q, schema, table).Scan(&views); err != nil {
+		return datasync.TableInfo{}, fmt.Errorf("read whether %s is a view: %w", id, err)
+	}
+	return datasync.TableInfo{Columns: cols, Indexes: ixs, View: views > 0}, nil
 }
 
 // catalogParts splits id into the catalog prefix ("[db]." or ""), the

@@ -50,8 +50,16 @@ func Describe(ctx context.Context, db *sql.DB, table tables.Ident) (datasync.Tab
 	if err != nil {
 		return datasync.TableInfo{}, fmt.Errorf("read indexes of %s: %w", table, err)
 	}
-	return datasync.TableInfo{Columns: cols, Indexes: ixs}, nil
+	var view bool
+	if err := db.QueryRowContext(ctx, catalogViewSQL, dbName, table.Name()).Scan(&view); err != nil {
+		return datasync.TableInfo{}, fmt.Errorf("read whether %s is a view: %w", table, err)
+	}
+	return datasync.TableInfo{Columns: cols, Indexes: ixs, View: view}, nil
 }
+
+// catalogViewSQL tells whether a name is a view.
+const catalogViewSQL = `SELECT COUNT(*) > 0 FROM information_schema.VIEWS
+WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?`
 
 func describeIndexes(ctx context.Context, db *sql.DB, dbName sql.NullString, name string) ([]datasync.Index, error) {
 	rows, err := db.QueryContext(ctx, catalogIndexesSQL, dbName, name)

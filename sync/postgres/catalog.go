@@ -58,8 +58,16 @@ func (Dialect) Describe(ctx context.Context, db *sql.DB, table tables.Ident) (da
 	if err != nil {
 		return datasync.TableInfo{}, fmt.Errorf("read indexes of %s: %w", table, err)
 	}
-	return datasync.TableInfo{Columns: cols, Indexes: ixs}, nil
+	var view bool
+	if err := db.QueryRowContext(ctx, viewQuery, schema, table.Name()).Scan(&view); err != nil {
+		return datasync.TableInfo{}, fmt.Errorf("read whether %s is a view: %w", table, err)
+	}
+	return datasync.TableInfo{Columns: cols, Indexes: ixs, View: view}, nil
 }
+
+// viewQuery tells whether a name is a view.
+const viewQuery = `SELECT EXISTS (SELECT 1 FROM information_schema.views
+WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2)`
 
 func describeIndexes(ctx context.Context, db *sql.DB, schema sql.NullString, name string) ([]datasync.Index, error) {
 	rows, err := db.QueryContext(ctx, indexesQuery, schema, name)
