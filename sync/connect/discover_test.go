@@ -50,8 +50,13 @@ func (s discoverSchema) statements() []string {
 		`CREATE TABLE no_cursor (id INT NOT NULL PRIMARY KEY, created_at {TS} NOT NULL, updated_by VARCHAR(20) NOT NULL)`,
 		`CREATE INDEX ix_nc_u ON no_cursor (updated_by)`,
 		`CREATE VIEW v_items AS SELECT id, name, updated_at FROM pk_mod`,
-		`CREATE TABLE ` + s.quote("Order Lines") + ` (id INT NOT NULL PRIMARY KEY, ` + s.quote("Last Modified") + ` {TS} NOT NULL)`,
-		`CREATE INDEX ix_ol_m ON ` + s.quote("Order Lines") + ` (` + s.quote("Last Modified") + `)`,
+		`CREATE TABLE ` + s.quote("Order Lines") + ` (id INT NOT NULL PRIMARY KEY, last_modified {TS} NOT NULL)`,
+		`CREATE INDEX ix_ol_m ON ` + s.quote("Order Lines") + ` (last_modified)`,
+		// Columns source.key and source.cursor cannot name.
+		`CREATE TABLE odd_key (` + s.quote("Item No") + ` INT NOT NULL PRIMARY KEY, updated_at {TS} NOT NULL)`,
+		`CREATE INDEX ix_ok_u ON odd_key (updated_at)`,
+		`CREATE TABLE odd_cursor (id INT NOT NULL PRIMARY KEY, ` + s.quote("Last Modified") + ` {TS} NOT NULL)`,
+		`CREATE INDEX ix_oc_m ON odd_cursor (` + s.quote("Last Modified") + `)`,
 	}
 	for i := range stmts {
 		stmts[i] = r.Replace(stmts[i])
@@ -76,7 +81,9 @@ var discoverWants = map[string]discoverWant{
 	"no_key":           {outcome: discover.Skipped, skip: discover.SkipNoKey},
 	"no_cursor":        {outcome: discover.Skipped, key: "id", keyWhy: "primary key", skip: discover.SkipNoCursor},
 	"v_items":          {outcome: discover.Skipped, skip: discover.SkipView},
-	"order lines":      {outcome: discover.Written, key: "id", cursor: "Last Modified"},
+	"order lines":      {outcome: discover.Written, key: "id", cursor: "last_modified"},
+	"odd_key":          {outcome: discover.Skipped, skip: discover.SkipOddName},
+	"odd_cursor":       {outcome: discover.Skipped, key: "id", keyWhy: "primary key", skip: discover.SkipOddName},
 }
 
 var (

@@ -49,22 +49,31 @@ const (
 	SkipNoKey    = "no key: no primary key and no unique index on NOT NULL columns"
 	SkipNoCursor = "no cursor: no rowversion, no date-time column named as a modification time (updated_at, modified, FMODIFYDATE...), no identity column"
 	SkipView     = "view without a key: a view has no primary key or unique index; declare it by hand with source.key"
+	SkipOddName  = "the key or cursor column has a name source.key and source.cursor cannot hold (allowed: letters, digits, _ $ # @, not starting with a digit); rename it or declare a query: with an alias"
 )
 
 // choose decides the key and cursor of one table from its catalog.
 func choose(e datasync.TableEntry, info datasync.TableInfo) Choice {
 	c := Choice{Entry: e}
 	cols := columnsByName(info)
-	c.Key, c.KeyWhy = chooseKey(info, cols)
-	if c.Key == nil {
+	var odd bool
+	c.Key, c.KeyWhy, odd = chooseKey(info, cols)
+	switch {
+	case c.Key == nil && odd:
+		c.Skip = SkipOddName
+	case c.Key == nil && e.View:
+		c.Skip = SkipView
+	case c.Key == nil:
 		c.Skip = SkipNoKey
-		if e.View {
-			c.Skip = SkipView
-		}
+	}
+	if c.Skip != "" {
 		return c
 	}
-	c.Cursor, c.CursorWhy, c.AppendOnly = chooseCursor(e, info)
-	if c.Cursor == "" {
+	c.Cursor, c.CursorWhy, c.AppendOnly, odd = chooseCursor(e, info)
+	switch {
+	case c.Cursor == "" && odd:
+		c.Skip = SkipOddName
+	case c.Cursor == "":
 		c.Skip = SkipNoCursor
 	}
 	return c
@@ -81,12 +90,17 @@ func columnsByName(info datasync.TableInfo) map[string]datasync.ColumnInfo {
 // chooseKey returns the primary key, else the unique index of fewest
 // columns whose columns are all NOT NULL (a NULL in a unique index does
 // not identify a row; an expression is no column), the first by name on a
-// tie.
-func chooseKey(info datasync.TableInfo, cols map[string]datasync.ColumnInfo) ([]string, string) {
+// tie. odd says a key was passed over for a column name a declaration
+// cannot hold.
+func chooseKey(info datasync.TableInfo, cols map[string]datasync.ColumnInfo) (key []string, why string, odd bool) {
 	var best *datasync.Index
 	for i, ix := range info.Indexes {
+		if (ix.Primary || ix.Unique) && slices.ContainsFunc(ix.Columns, notDeclarable) {
+			odd = true
+			continue
+		}
 		if ix.Primary {
-			return slices.Clone(ix.Columns), "primary key"
+			return slices.Clone(ix.Columns), "primary key", false
 		}
 		if !ix.Unique || !allNotNull(ix.Columns, cols) {
 			continue
@@ -97,10 +111,18 @@ func chooseKey(info datasync.TableInfo, cols map[string]datasync.ColumnInfo) ([]
 		}
 	}
 	if best == nil {
-		return nil, ""
+		return nil, "", odd
 	}
-	return slices.Clone(best.Columns), "unique index " + best.Name
+	return slices.Clone(best.Columns), "unique index " + best.Name, false
 }
+
+var plainName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$#@]*$`)
+
+// Declarable reports whether a column's name can be written in
+// source.key or source.cursor, which name columns as they are (unquoted).
+func Declarable(col string) bool { return plainName.MatchString(col) }
+
+func notDeclarable(col string) bool { return !Declarable(col) }
 
 func allNotNull(names []string, cols map[string]datasync.ColumnInfo) bool {
 	for _, n := range names {
@@ -138,16 +160,19 @@ func IsModificationName(name string) bool {
 // best modification-time column (NOT NULL before nullable, leading an
 // index before not, then catalog order); else the identity column, which
 // makes the table append-only.
-func chooseCursor(e datasync.TableEntry, info datasync.TableInfo) (col, why string, appendOnly bool) {
-	for _, c := range info.Columns {
-		if strings.EqualFold(c.Type, "ROWVERSION") {
-			return c.Name, "rowversion", false
-		}
-	}
+func chooseCursor(e datasync.TableEntry, info datasync.TableInfo) (col, why string, appendOnly, odd bool) {
 	best, bestScore := "", -1
 	for _, c := range info.Columns {
-		if !isTimeType(c.Type) || !IsModificationName(c.Name) {
+		isRV := strings.EqualFold(c.Type, "ROWVERSION")
+		if !isRV && (!isTimeType(c.Type) || !IsModificationName(c.Name)) {
 			continue
+		}
+		if !Declarable(c.Name) {
+			odd = true
+			continue
+		}
+		if isRV {
+			return c.Name, "rowversion", false, false
 		}
 		score := 0
 		if !c.Nullable {
@@ -165,12 +190,12 @@ func chooseCursor(e datasync.TableEntry, info datasync.TableInfo) (col, why stri
 		if ix := leadsIndex(info.Indexes, best); ix != "" {
 			why += ", leads index " + ix
 		}
-		return best, why, false
+		return best, why, false, false
 	}
-	if e.Identity != "" {
-		return e.Identity, "identity: append-only", true
+	if e.Identity != "" && Declarable(e.Identity) {
+		return e.Identity, "identity: append-only", true, false
 	}
-	return "", "", false
+	return "", "", false, odd || e.Identity != ""
 }
 
 // leadsIndex returns the name of an index whose first column is col.

@@ -142,9 +142,9 @@ func (t *Table) YAML(opt Options) string {
 	fmt.Fprintf(&b, "name: %s\nsource:\n  connection: %s\n  table: %s\n", q(t.Name), q(opt.Connection), q(sourceName(t.Entry.Name)))
 	keys := make([]string, len(t.Key))
 	for i, k := range t.Key {
-		keys[i] = q(identPart(k))
+		keys[i] = q(k)
 	}
-	fmt.Fprintf(&b, "  key: [%s]\n  cursor: %s\ntarget:\n", strings.Join(keys, ", "), q(identPart(t.Cursor)))
+	fmt.Fprintf(&b, "  key: [%s]\n  cursor: %s\ntarget:\n", strings.Join(keys, ", "), q(t.Cursor))
 	if opt.Target != "" {
 		fmt.Fprintf(&b, "  connection: %s\n", q(opt.Target))
 	}
@@ -159,12 +159,10 @@ func q(s string) string {
 	return string(b)
 }
 
-var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$#@]*$`)
-
 // identPart writes one identifier as tables.ParseIdent reads it: plain
 // when it can be, else in double quotes with a doubled quote inside.
 func identPart(s string) string {
-	if plainIdent.MatchString(s) {
+	if Declarable(s) {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
