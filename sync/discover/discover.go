@@ -71,6 +71,9 @@ type Discoverer interface {
 // with the reason. cfg supplies the defaults and the declarations already
 // written.
 func Discover(ctx context.Context, db *sql.DB, d Discoverer, cfg *tables.Config, opt Options) ([]Table, error) {
+	if opt.Target == "" && cfg.Target == "" {
+		return nil, fmt.Errorf("no target connection: set target in %s or name one with --target", cfg.File)
+	}
 	entries, err := d.ListTables(ctx, db, opt.Schema)
 	if err != nil {
 		return nil, err
