@@ -106,22 +106,26 @@ func writeAll(ts []Table, cfg *tables.Config, opt Options) error {
 	return errors.Join(errs...)
 }
 
+// write writes the declaration whole or not at all: into a hidden file
+// (which no loader reads) that is then linked to its name, so that a
+// running syncd that reloads tables_dir never sees half a file, and an
+// existing file is never replaced (a link does not overwrite) unless
+// opt.Force renames over it.
 func (t *Table) write(opt Options) error {
-	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if opt.Force {
-		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	tmp := filepath.Join(filepath.Dir(t.File), "."+filepath.Base(t.File)+".tmp")
+	if err := os.WriteFile(tmp, []byte(t.YAML(opt)), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
 	}
-	f, err := os.OpenFile(t.File, flag, 0o644)
+	defer func() { _ = os.Remove(tmp) }() // gone after a link; after a rename already
+	var err error
+	if opt.Force {
+		err = os.Rename(tmp, t.File)
+	} else {
+		err = os.Link(tmp, t.File)
+	}
 	if errors.Is(err, os.ErrExist) {
 		t.Outcome, t.Skip = Skipped, "file "+t.File+" exists and declares another table (--force overwrites it)"
 		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", t.File, err)
-	}
-	_, err = f.WriteString(t.YAML(opt))
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", t.File, err)
