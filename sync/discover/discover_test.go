@@ -59,7 +59,10 @@ func TestNames(t *testing.T) {
 func TestGlobs(t *testing.T) {
 	opt := Options{Include: []string{"T_BD_*", "sales.*"}, Exclude: []string{"*_log"}}
 	for name, want := range map[string]bool{"dbo.t_bd_supplier": true, "dbo.T_BD_LOG": false, "sales.orders": true, "dbo.orders": false} {
-		id, _ := tables.ParseIdent(name, 2)
+		id, err := tables.ParseIdent(name, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if opt.wants(id) != want {
 			t.Errorf("%s: wants %v", name, !want)
 		}
@@ -79,8 +82,9 @@ func TestNoOverwrite(t *testing.T) {
 	if err := writeAll(ts, nil, Options{Connection: "erp", Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(file); string(b) != "# mine\n" || ts[0].Outcome != Skipped {
-		t.Fatalf("without --force: outcome %s, file %q", ts[0].Outcome, b)
+	b, err := os.ReadFile(file)
+	if err != nil || string(b) != "# mine\n" || ts[0].Outcome != Skipped {
+		t.Fatalf("without --force: outcome %s, file %q, %v", ts[0].Outcome, b, err)
 	}
 	ts = []Table{tb}
 	if err := writeAll(ts, nil, Options{Connection: "erp", Dir: dir, Force: true, Target: "wms"}); err != nil {
