@@ -222,7 +222,7 @@ func (c *Config) Validate() error {
 // checkConn checks one connection of syncd.yaml.
 func checkConn(p *problems, name string, c Connection) {
 	field := "connections." + name
-	checkOneOf(p, field+".driver", c.Driver, DriverSQLServer, DriverMySQL, DriverPostgres)
+	checkOneOf(p, field+".driver", c.Driver, Drivers()...)
 	if c.DSN == "" && c.DSNFile == "" {
 		p.addf(field+".dsn", "%w (allowed: a DSN, dsn_file naming a file that holds one, or $%s%s_DSN)",
 			ErrMissing, envPrefix, strings.ToUpper(underscored(field)))

@@ -73,6 +73,6 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default: log.level of syncd.yaml)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "", "json, console or auto (default: log.format of syncd.yaml)")
 	root.AddCommand(newCheck(g), newSync(g), newTables(g), newRun(g), newWorker(g), newSchedulerCmd(g), newEnqueue(g),
-		newVerify(g), newReconcile(g), newPlan(g), newRejects(g), newStatus(g), newRuns(g), newPause(g), newResume(g), newCancel(g))
+		newVerify(g), newReconcile(g), newDiscover(g), newVersion(), newPlan(g), newRejects(g), newStatus(g), newRuns(g), newPause(g), newResume(g), newCancel(g))
 	return root
 }

@@ -12,10 +12,8 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mssql"
 	"github.com/syncd/syncd/sync/mysql"
 	"github.com/syncd/syncd/sync/mysqltarget"
-	"github.com/syncd/syncd/sync/postgres"
 	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
@@ -86,28 +84,20 @@ func (p *Pools) Close() error {
 }
 
 func openDB(c tables.Connection) (*sql.DB, error) {
-	switch c.Driver {
-	case tables.DriverSQLServer:
-		return mssql.OpenDB(mssql.WithSettings(c.DSN, mssql.SettingsOf(c)))
-	case tables.DriverMySQL:
-		return mysql.OpenDB(c.DSN)
-	case tables.DriverPostgres:
-		return postgres.OpenDB(c.DSN)
+	d, err := sourceDriver(c.Driver)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown driver %q (allowed: %s, %s, %s)", c.Driver, tables.DriverSQLServer, tables.DriverMySQL, tables.DriverPostgres)
+	return d.Open(c)
 }
 
 // Dialect returns the source dialect of a driver.
 func Dialect(driver string) (datasync.Dialect, error) {
-	switch driver {
-	case tables.DriverSQLServer:
-		return mssql.Dialect{}, nil
-	case tables.DriverMySQL:
-		return mysql.Dialect{}, nil
-	case tables.DriverPostgres:
-		return postgres.Dialect{}, nil
+	d, err := sourceDriver(driver)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown driver %q", driver)
+	return d.Dialect, nil
 }
 
 // Job is everything one run of a table needs.
@@ -188,13 +178,13 @@ func OpenSource(ctx context.Context, p *Pools, t tables.Table) (*datasync.SQLSou
 	if err != nil {
 		return nil, err
 	}
-	d, err := Dialect(p.cfg.Connections[t.Source.Connection].Driver)
+	drv, err := sourceDriver(p.cfg.Connections[t.Source.Connection].Driver)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := d.(mssql.Dialect); ok {
-		// SQL Server and Babelfish differ in a few statements (mssql/server.go).
-		if d, err = mssql.DialectOf(ctx, db); err != nil {
+	d := drv.Dialect
+	if drv.DialectOf != nil {
+		if d, err = drv.DialectOf(ctx, db); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
 		}
 	}

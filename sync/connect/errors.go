@@ -4,14 +4,8 @@ import (
 	"errors"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mssql"
-	"github.com/syncd/syncd/sync/mysql"
-	"github.com/syncd/syncd/sync/postgres"
 	"github.com/syncd/syncd/tables"
 )
-
-// classifiers are the dialects' Classify, each knowing its driver's errors.
-var classifiers = []func(error) datasync.ErrorClass{postgres.Classify, mysql.Classify, mssql.Classify}
 
 // Permanent reports whether no retry can fix err: a declaration that does
 // not fit the source or target, or a server's answer that only a person
@@ -24,8 +18,9 @@ func Permanent(err error) bool {
 		errors.Is(err, tables.ErrBadIdent) || errors.Is(err, tables.ErrUnknownConnection) {
 		return true
 	}
-	for _, classify := range classifiers {
-		if c := classify(err); c != datasync.ClassUnknown {
+	// Each driver's Classify knows its own errors only.
+	for _, d := range datasync.SourceDrivers() {
+		if c := d.Classify(err); c != datasync.ClassUnknown {
 			return c == datasync.ClassPermanent
 		}
 	}

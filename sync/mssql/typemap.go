@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysqltarget"
+	"github.com/syncd/syncd/sync/mysqltypes"
 )
 
 var _ datasync.TypeMapper = Dialect{}
@@ -36,24 +36,24 @@ func (Dialect) MySQLType(c datasync.ColumnInfo, indexed bool) (string, error) {
 	case typeDate:
 		return "DATE", nil
 	case typeTime:
-		return fmt.Sprintf("TIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("TIME(%d)", mysqltypes.FractionDigits(c.Scale)), nil
 	case typeSmallDateTime:
 		return "DATETIME", nil
 	case typeDateTime:
 		return "DATETIME(3)", nil
 	case typeDateTime2:
-		return fmt.Sprintf("DATETIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("DATETIME(%d)", mysqltypes.FractionDigits(c.Scale)), nil
 	case typeDateTimeOffset:
 		// The converter gives the instant in UTC; the offset is not kept.
-		return fmt.Sprintf("DATETIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("DATETIME(%d)", mysqltypes.FractionDigits(c.Scale)), nil
 	case typeChar, typeNChar, typeVarChar, typeNVarChar:
-		return mysqltarget.MySQLText(c.Length, indexed), nil
+		return mysqltypes.Text(c.Length, indexed), nil
 	case typeText, typeNText, typeXML:
 		return "LONGTEXT", nil
 	case typeBinary:
-		return mysqltarget.MySQLBinary(c.Length, true, indexed), nil
+		return mysqltypes.Binary(c.Length, true, indexed), nil
 	case typeVarBinary:
-		return mysqltarget.MySQLBinary(c.Length, false, indexed), nil
+		return mysqltypes.Binary(c.Length, false, indexed), nil
 	case typeImage:
 		return "LONGBLOB", nil
 	case typeGUID:

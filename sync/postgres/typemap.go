@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
-	"github.com/syncd/syncd/sync/mysqltarget"
+	"github.com/syncd/syncd/sync/mysqltypes"
 )
 
 var _ datasync.TypeMapper = Dialect{}
@@ -40,15 +40,15 @@ func (Dialect) MySQLType(c datasync.ColumnInfo, indexed bool) (string, error) {
 		return "DATE", nil
 	case "timestamp without time zone", "timestamp with time zone":
 		// timestamptz arrives as its instant in UTC.
-		return fmt.Sprintf("DATETIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("DATETIME(%d)", mysqltypes.FractionDigits(c.Scale)), nil
 	case "time without time zone":
-		return fmt.Sprintf("TIME(%d)", mysqltarget.FractionDigits(c.Scale)), nil
+		return fmt.Sprintf("TIME(%d)", mysqltypes.FractionDigits(c.Scale)), nil
 	case "uuid":
 		return "CHAR(36)", nil // canonical text, lower case
 	case "character", "character varying":
-		return mysqltarget.MySQLText(c.Length, indexed), nil
+		return mysqltypes.Text(c.Length, indexed), nil
 	case "bytea":
-		return mysqltarget.MySQLBinary(-1, false, indexed), nil
+		return mysqltypes.Binary(-1, false, indexed), nil
 	case "json", "jsonb":
 		if indexed {
 			return "", fmt.Errorf("a %s column cannot be a key or cursor", c.Type)
@@ -56,5 +56,5 @@ func (Dialect) MySQLType(c datasync.ColumnInfo, indexed bool) (string, error) {
 		return "JSON", nil
 	}
 	// text, xml and every type pgx hands over as its text form.
-	return mysqltarget.MySQLText(-1, indexed), nil
+	return mysqltypes.Text(-1, indexed), nil
 }

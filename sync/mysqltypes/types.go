@@ -1,10 +1,10 @@
-package mysqltarget
+// Package mysqltypes holds the MySQL column types of the target, for the
+// source dialects' type maps (datasync.TypeMapper): what a source column
+// of a given width becomes in a utf8mb4 InnoDB table. It is apart from
+// sync/mysqltarget so that no source dialect imports the target writer.
+package mysqltypes
 
 import "fmt"
-
-// The MySQL column types of the target, for the source dialects' type
-// maps (datasync.TypeMapper): what a source column of a given width
-// becomes in a utf8mb4 InnoDB table.
 
 // Character and binary columns longer than these are TEXT and BLOB types
 // in the target, unless indexed: InnoDB limits a row's VARCHAR and
@@ -17,12 +17,12 @@ const (
 	maxBlobBytes   = 65535
 )
 
-// MySQLText returns the MySQL type of a character column of n characters
+// Text returns the MySQL type of a character column of n characters
 // (-1 unbounded) for a utf8mb4 table: VARCHAR(n) when short or indexed,
 // else TEXT, MEDIUMTEXT or LONGTEXT as n needs. Fixed-width char(n) gets
 // VARCHAR(n) too: sources hand its values over blank-padded, and MySQL's
 // CHAR would strip the padding when read back.
-func MySQLText(n int64, indexed bool) string {
+func Text(n int64, indexed bool) string {
 	switch {
 	case n > 0 && (n <= maxInlineChars || (indexed && n <= 768)):
 		return fmt.Sprintf("VARCHAR(%d)", n)
@@ -37,8 +37,8 @@ func MySQLText(n int64, indexed bool) string {
 	return "LONGTEXT"
 }
 
-// MySQLBinary is MySQLText for byte strings.
-func MySQLBinary(n int64, fixed, indexed bool) string {
+// Binary is Text for byte strings.
+func Binary(n int64, fixed, indexed bool) string {
 	switch {
 	case n > 0 && (n <= maxInlineBytes || (indexed && n <= 3072)):
 		if fixed && n <= 255 {

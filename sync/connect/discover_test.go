@@ -1,0 +1,218 @@
+package connect
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/syncd/syncd/sync/discover"
+	"github.com/syncd/syncd/sync/synctest"
+	"github.com/syncd/syncd/tables"
+)
+
+// discoverSchema is a source schema with a table for every choice and
+// every skip of discover, written in one dialect: {TS} is its date-time
+// type, {ID} an integer identity primary key, {Q} an odd name quoted.
+type discoverSchema struct {
+	driver, sqlDriver  string
+	ts, identity, view string
+	quote              func(string) string
+}
+
+func (s discoverSchema) statements() []string {
+	r := strings.NewReplacer("{TS}", s.ts, "{ID}", s.identity)
+	stmts := []string{
+		`CREATE TABLE pk_mod (id INT NOT NULL PRIMARY KEY, name VARCHAR(20) NULL, updated_at {TS} NOT NULL)`,
+		`CREATE INDEX ix_pk_mod_u ON pk_mod (updated_at, id)`,
+		// The narrowest unique index on NOT NULL columns: not the nullable
+		// one of one column, not the pair.
+		`CREATE TABLE uq_key (code VARCHAR(20) NOT NULL, region INT NOT NULL, alt INT NULL, modified {TS} NOT NULL)`,
+		`CREATE UNIQUE INDEX ux_uq_key_alt ON uq_key (alt)`,
+		`CREATE UNIQUE INDEX ux_uq_key_pair ON uq_key (code, region)`,
+		`CREATE UNIQUE INDEX ux_uq_key_code ON uq_key (code)`,
+		`CREATE INDEX ix_uq_key_m ON uq_key (modified)`,
+		// NOT NULL before nullable, whatever the column order.
+		`CREATE TABLE prefer_notnull (id INT NOT NULL PRIMARY KEY, created_at {TS} NOT NULL, last_update {TS} NULL, FMODIFYDATE {TS} NOT NULL)`,
+		`CREATE INDEX ix_pn_c ON prefer_notnull (created_at)`,
+		`CREATE INDEX ix_pn_l ON prefer_notnull (last_update)`,
+		`CREATE INDEX ix_pn_f ON prefer_notnull (FMODIFYDATE)`,
+		// Indexed before not indexed.
+		`CREATE TABLE prefer_indexed (id INT NOT NULL PRIMARY KEY, changed {TS} NOT NULL, aenderungsdatum {TS} NOT NULL)`,
+		`CREATE INDEX ix_pi_a ON prefer_indexed (aenderungsdatum, id)`,
+		`CREATE TABLE nullable_cursor (id INT NOT NULL PRIMARY KEY, modified_at {TS} NULL)`,
+		`CREATE INDEX ix_nc_m ON nullable_cursor (modified_at)`,
+		`CREATE TABLE unindexed_cursor (id INT NOT NULL PRIMARY KEY, updated {TS} NOT NULL)`,
+		`CREATE TABLE append_only ({ID}, note VARCHAR(20) NULL)`,
+		`CREATE TABLE no_key (a INT NOT NULL, b INT NULL, updated_at {TS} NOT NULL)`,
+		`CREATE INDEX ix_nk_u ON no_key (updated_at)`,
+		`CREATE UNIQUE INDEX ux_nk_b ON no_key (b)`,
+		// A creation time and a text named like a modification are no
+		// cursor.
+		`CREATE TABLE no_cursor (id INT NOT NULL PRIMARY KEY, created_at {TS} NOT NULL, updated_by VARCHAR(20) NOT NULL)`,
+		`CREATE INDEX ix_nc_u ON no_cursor (updated_by)`,
+		`CREATE VIEW v_items AS SELECT id, name, updated_at FROM pk_mod`,
+		`CREATE TABLE ` + s.quote("Order Lines") + ` (id INT NOT NULL PRIMARY KEY, last_modified {TS} NOT NULL)`,
+		`CREATE INDEX ix_ol_m ON ` + s.quote("Order Lines") + ` (last_modified)`,
+		// Columns source.key and source.cursor cannot name.
+		`CREATE TABLE odd_key (` + s.quote("Item No") + ` INT NOT NULL PRIMARY KEY, updated_at {TS} NOT NULL)`,
+		`CREATE INDEX ix_ok_u ON odd_key (updated_at)`,
+		`CREATE TABLE odd_cursor (id INT NOT NULL PRIMARY KEY, ` + s.quote("Last Modified") + ` {TS} NOT NULL)`,
+		`CREATE INDEX ix_oc_m ON odd_cursor (` + s.quote("Last Modified") + `)`,
+	}
+	for i := range stmts {
+		stmts[i] = r.Replace(stmts[i])
+	}
+	return stmts
+}
+
+// discoverWant is what discover must decide for a table of discoverSchema.
+type discoverWant struct {
+	outcome, key, keyWhy, cursor, skip string
+	warnings                           []string
+}
+
+var discoverWants = map[string]discoverWant{
+	"pk_mod":           {outcome: discover.Written, key: "id", keyWhy: "primary key", cursor: "updated_at"},
+	"uq_key":           {outcome: discover.Written, key: "code", keyWhy: "unique index ux_uq_key_code", cursor: "modified"},
+	"prefer_notnull":   {outcome: discover.Written, key: "id", cursor: "FMODIFYDATE"},
+	"prefer_indexed":   {outcome: discover.Written, key: "id", cursor: "aenderungsdatum"},
+	"nullable_cursor":  {outcome: discover.Written, key: "id", cursor: "modified_at", warnings: []string{discover.WarnNullable}},
+	"unindexed_cursor": {outcome: discover.Written, key: "id", cursor: "updated", warnings: []string{discover.WarnNotIndexed}},
+	"append_only":      {outcome: discover.Written, key: "id", cursor: "id", warnings: []string{discover.WarnAppendOnly}},
+	"no_key":           {outcome: discover.Skipped, skip: discover.SkipNoKey},
+	"no_cursor":        {outcome: discover.Skipped, key: "id", keyWhy: "primary key", skip: discover.SkipNoCursor},
+	"v_items":          {outcome: discover.Skipped, skip: discover.SkipView},
+	"order lines":      {outcome: discover.Written, key: "id", cursor: "last_modified"},
+	"odd_key":          {outcome: discover.Skipped, skip: discover.SkipOddName},
+	"odd_cursor":       {outcome: discover.Skipped, key: "id", keyWhy: "primary key", skip: discover.SkipOddName},
+}
+
+var (
+	pgDiscover = discoverSchema{driver: tables.DriverPostgres, sqlDriver: "pgx", ts: "timestamp(6)",
+		identity: "id INT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", quote: func(s string) string { return `"` + s + `"` }}
+	mariaDiscover = discoverSchema{driver: tables.DriverMySQL, sqlDriver: "mysql", ts: "DATETIME(6)",
+		identity: "id INT NOT NULL AUTO_INCREMENT PRIMARY KEY", quote: func(s string) string { return "`" + s + "`" }}
+	mssqlDiscover = discoverSchema{driver: tables.DriverSQLServer, sqlDriver: "sqlserver", ts: "DATETIME2(6)",
+		identity: "id INT IDENTITY(1,1) NOT NULL PRIMARY KEY", quote: func(s string) string { return "[" + s + "]" }}
+)
+
+func TestDiscoverChoicesPostgres(t *testing.T) {
+	testDiscoverChoices(t, pgDiscover, synctest.Postgres(t), nil)
+}
+
+func TestDiscoverChoicesMariaDB(t *testing.T) {
+	_, dsn := synctest.MariaDB(t)
+	testDiscoverChoices(t, mariaDiscover, dsn, nil)
+}
+
+// On SQL Server a rowversion (indexed, or it would be warned about) is the cursor before any time column.
+func TestDiscoverChoicesSQLServer(t *testing.T) {
+	testDiscoverChoices(t, mssqlDiscover, synctest.SQLServer(t), map[string]discoverWant{
+		"rv_table": {outcome: discover.Written, key: "id", cursor: "rv"},
+	}, `CREATE TABLE rv_table (id INT NOT NULL PRIMARY KEY, modified DATETIME2(6) NOT NULL, rv ROWVERSION)`,
+		`CREATE INDEX ix_rv_m ON rv_table (modified)`, `CREATE INDEX ix_rv ON rv_table (rv)`)
+}
+
+// discoverWorld is a source database, a MariaDB target and a config whose
+// tables_dir is the test's own.
+func discoverWorld(t *testing.T, s discoverSchema, srcDSN string, extra ...string) (*Pools, *tables.Config) {
+	t.Helper()
+	_, myDSN := synctest.MariaDB(t)
+	src := synctest.Open(t, s.sqlDriver, srcDSN)
+	synctest.Exec(t, src, append(s.statements(), extra...)...)
+	cfg := &tables.Config{File: "syncd.yaml", Target: "wms", TablesDir: t.TempDir(), Connections: map[string]tables.Connection{
+		"src": {Driver: s.driver, DSN: srcDSN},
+		"wms": {Driver: tables.DriverMySQL, DSN: myDSN},
+	}}
+	p := NewPools(cfg)
+	t.Cleanup(func() { p.Close() })
+	return p, cfg
+}
+
+func testDiscoverChoices(t *testing.T, s discoverSchema, srcDSN string, more map[string]discoverWant, extra ...string) {
+	p, cfg := discoverWorld(t, s, srcDSN, extra...)
+	opt := discover.Options{Connection: "src", Dir: cfg.TablesDir, Declared: []string{cfg.TablesDir}}
+	got, err := Discover(t.Context(), p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := map[string]discoverWant{}
+	for k, v := range discoverWants {
+		wants[k] = v
+	}
+	for k, v := range more {
+		wants[k] = v
+	}
+	seen := map[string]bool{}
+	for _, d := range got {
+		name := strings.ToLower(d.Entry.Name.Name())
+		w, ok := wants[name]
+		if !ok {
+			t.Errorf("unexpected table %s: %+v", d.Entry.Name, d)
+			continue
+		}
+		seen[name] = true
+		checkChoice(t, d, w)
+	}
+	for name := range wants {
+		if !seen[name] {
+			t.Errorf("table %s not listed", name)
+		}
+	}
+	checkWritten(t, cfg, got)
+	again, err := Discover(t.Context(), p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, w := discover.Count(again), discover.Count(got); c.Written != 0 || c.Declared != w.Written || c.Skipped != w.Skipped {
+		t.Errorf("second discover: %+v, want 0 written, %d declared, %d skipped", c, w.Written, w.Skipped)
+	}
+}
+
+func checkChoice(t *testing.T, d discover.Table, w discoverWant) {
+	t.Helper()
+	var kinds []string
+	for _, x := range d.Warnings {
+		kinds = append(kinds, x.Kind)
+	}
+	// Babelfish names an index after its table too: ux_uq_key_codeuq_key1a2b...
+	if d.Outcome != w.outcome || !strings.EqualFold(strings.Join(d.Key, ","), w.key) || !strings.EqualFold(d.Cursor, w.cursor) ||
+		d.Skip != w.skip || strings.Join(kinds, ",") != strings.Join(w.warnings, ",") || !strings.HasPrefix(strings.ToLower(d.KeyWhy), strings.ToLower(w.keyWhy)) {
+		t.Errorf("%s: got %s key %v (%s) cursor %q skip %q warnings %v; want %s key %s (%s) cursor %q skip %q warnings %v",
+			d.Entry.Name, d.Outcome, d.Key, d.KeyWhy, d.Cursor, d.Skip, kinds, w.outcome, w.key, w.keyWhy, w.cursor, w.skip, w.warnings)
+	}
+	for _, x := range d.Warnings {
+		if x.Kind == discover.WarnNotIndexed && !strings.Contains(x.Text, "CREATE INDEX") {
+			t.Errorf("%s: not-indexed warning without the index to create: %s", d.Entry.Name, x.Text)
+		}
+	}
+}
+
+// checkWritten loads the written files as syncd would: each must be a
+// valid declaration of the chosen key and cursor, creating its target.
+func checkWritten(t *testing.T, cfg *tables.Config, got []discover.Table) {
+	t.Helper()
+	files, err := tables.LoadDir(cfg.TablesDir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := discover.Count(got); len(files) != c.Written {
+		t.Fatalf("%d files in %s, %d written", len(files), cfg.TablesDir, c.Written)
+	}
+	byFile := map[string]tables.Table{}
+	for _, f := range files {
+		if f.Err != nil {
+			t.Errorf("%s: %v", f.Path, f.Err)
+		}
+		byFile[f.Path] = f.Table
+	}
+	for _, d := range got {
+		if d.Outcome != discover.Written {
+			continue
+		}
+		tb, ok := byFile[d.File]
+		if !ok || tb.Source.Cursor == "" || !strings.EqualFold(strings.Trim(tb.Source.Cursor, `"`), d.Cursor) ||
+			!tb.Target.Create || tb.Target.Table != d.TargetTable || tb.Source.Connection != "src" {
+			t.Errorf("%s: file %s reads %+v", d.Entry.Name, d.File, tb)
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package mssql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	datasync "github.com/syncd/syncd/sync"
+)
+
+var _ datasync.Lister = Dialect{}
+
+// listQuery lists the user tables and views of the database, of one
+// schema or (an empty @p1) of all. The rows are the heap's or clustered
+// index's count in sys.partitions, the catalog's own figure.
+const listQuery = `SELECT s.name, o.name, CASE WHEN o.type = 'V' THEN 1 ELSE 0 END,
+	(SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = o.object_id AND p.index_id IN (0, 1)),
+	(SELECT TOP 1 c.name FROM sys.columns c WHERE c.object_id = o.object_id AND c.is_identity = 1)
+FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id
+WHERE o.type IN ('U', 'V') AND o.is_ms_shipped = 0 AND (@p1 = '' OR s.name = @p1)
+ORDER BY s.name, o.name`
+
+// ListTables implements datasync.Lister.
+func (Dialect) ListTables(ctx context.Context, db *sql.DB, schema string) ([]datasync.TableEntry, error) {
+	rows, err := db.QueryContext(ctx, listQuery, schema)
+	if err != nil {
+		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
+	}
+	out, err := datasync.ScanTableEntries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
+	}
+	return out, nil
+}
