@@ -1,13 +1,17 @@
 package queue_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hibiken/asynq"
+	"github.com/rs/zerolog"
 
 	"github.com/syncd/syncd/queue"
 	datasync "github.com/syncd/syncd/sync"
@@ -133,4 +137,51 @@ schedule: "@daily"
 		t.Fatal(err)
 	}
 	eventually(t, "the archived task cleared", func() (bool, string) { return f.taskGone("items") })
+}
+
+// A target that refuses syncd's login (MySQL 1045) is not retried: no
+// retry fixes a wrong password. The worker's log line names the table.
+func TestWrongTargetPasswordIsNotRetried(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{targetPassword: "syncd_wrong_password"})
+	f.declare("items", "@daily")
+	var logs logBuffer
+	f.log = zerolog.New(io.MultiWriter(zerolog.NewTestWriter(t), &logs)).Level(zerolog.InfoLevel)
+	f.startWorker(f.catalog())
+	if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	info := f.archived("items")
+	if info.Retried != 0 || !strings.Contains(info.LastErr, "Error 1045") || !strings.Contains(info.LastErr, "not retried") {
+		t.Fatalf("task retried %d times, error %q; want error 1045, not retried", info.Retried, info.LastErr)
+	}
+	eventually(t, "the worker's line", func() (bool, string) {
+		return strings.Contains(logs.String(), "task archived"), logs.String()
+	})
+	if strings.Contains(logs.String(), "Retry exhausted") {
+		t.Errorf("log says Retry exhausted of a task never retried:\n%s", logs.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Contains(line, "sync failed") && !strings.Contains(line, `"table":"items"`) {
+			t.Errorf("log line %s: want the table named", line)
+		}
+	}
+}
+
+// logBuffer is a log sink that several goroutines write at once.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

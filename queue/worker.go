@@ -11,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
+	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -46,9 +47,10 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 			// The engine has logged the run; this says what the queue does next.
 			n, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)
-			ev := log.Warn().Err(err).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
+			p, _ := ParsePayload(task.Payload())
+			ev := log.Warn().Err(err).Str(datasync.FieldTable, p.Table).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
 			if errors.Is(err, errBusy) && n < max {
-				log.Info().Err(err).Str("task", task.Type()).Int("retried", n).Msg("the table's other task is running; retrying after it")
+				log.Info().Err(err).Str(datasync.FieldTable, p.Table).Str("task", task.Type()).Int("retried", n).Msg("the table's other task is running; retrying after it")
 				return
 			}
 			if errors.Is(err, asynq.SkipRetry) || n >= max {
@@ -90,6 +92,12 @@ func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(fmt.Sprint(args...))
 
 func (l asynqLogger) emit(level zerolog.Level, args []any) {
 	msg := fmt.Sprint(args...)
+	if strings.HasPrefix(msg, "Retry exhausted for task") {
+		// Asynq says so of every task it archives, also of one never
+		// retried (a permanent failure); the worker's error handler has
+		// said it once, with the table and the error.
+		return
+	}
 	i := strings.Index(msg, "dial tcp ")
 	if i < 0 {
 		l.log.WithLevel(level).Msg(msg)
