@@ -185,3 +185,43 @@ func (l *logBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// A table that fails the same way before every run (a column the source
+// lacks) keeps one failed line in the run log, counting the failures,
+// and shows as failing until a run goes otherwise.
+func TestRepeatedFailureIsFolded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	f.declare("items", "@daily")
+	f.insert("items", 1, 10)
+	good := f.table("items")
+	f.write("tables/items.yaml", `source: {connection: src, table: src_items, key: [id], cursor: updated_at}
+target: {table: items, columns: {id: id, name: no_such_column, qty: qty, updated_at: updated_at}}
+schedule: "@daily"
+`)
+	cat := f.catalog()
+	f.startWorker(cat)
+	for range 3 {
+		if _, err := f.enq.Enqueue(context.Background(), f.table("items"), datasync.TriggerManual); err != nil {
+			t.Fatal(err)
+		}
+		f.archived("items")
+	}
+	rs := f.runs("items")
+	if len(rs) != 1 || rs[0].Status != state.StatusFailed || rs[0].Repeated != 2 || rs[0].RepeatedAt == nil || !rs[0].Permanent {
+		t.Fatalf("runs %+v: want one failed run, not retried, with its 2 repeats", rs)
+	}
+	reader := queue.NewStatusReader(f.pools, f.enq.Inspector())
+	if st := reader.Read(context.Background(), cat.Tables())[0]; !st.Failing || st.LastErrorAt == nil || !st.LastErrorAt.Equal(*rs[0].RepeatedAt) {
+		t.Fatalf("status %+v: want failing since the newest repeat", st)
+	}
+	f.write("tables/items.yaml", "source: {connection: src, table: src_items, key: [id], cursor: updated_at}\ntarget: {table: items}\nschedule: \"@daily\"\n")
+	eventually(t, "the fixed declaration loaded", func() (bool, string) {
+		tb, _ := cat.Lookup("items")
+		return len(tb.Target.Columns) == 0, "still the old declaration"
+	})
+	f.syncNow(good, datasync.TriggerManual)
+	if st := reader.Read(context.Background(), cat.Tables())[0]; st.Failing || st.LastRun.Status != state.StatusOK {
+		t.Fatalf("status %+v: want a table no longer failing after a run that went well", st)
+	}
+}

@@ -59,7 +59,7 @@ func saidByLastError(p, lastError string) bool {
 
 func stateText(s queue.TableStatus) string {
 	switch {
-	case s.Broken:
+	case s.Broken, s.Failing:
 		return "broken"
 	case s.Paused:
 		return "paused"
@@ -99,8 +99,11 @@ func partsText(s queue.TableStatus) string {
 }
 
 func lastRunText(r *state.RunRow, now time.Time) string {
-	if r == nil {
+	switch {
+	case r == nil:
 		return "-"
+	case r.Repeated > 0:
+		return fmt.Sprintf("%s %d times, last %s", r.Status, r.Repeated+1, agoText(r.RepeatedAt, now))
 	}
 	return fmt.Sprintf("%s %d rows %s", r.Status, r.Read, runWhen(r, now))
 }
