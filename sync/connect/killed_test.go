@@ -42,7 +42,7 @@ func TestKilledRunKeepsItsCounts(t *testing.T) {
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait() // killed: its error says so
+	_ = cmd.Wait() //nolint:errcheck // killed: its error says so
 	var n int64
 	if err := w.tgt.QueryRow("SELECT COUNT(*) FROM items").Scan(&n); err != nil || n != 3000 {
 		t.Fatalf("target holds %d rows (%v) after the kill; want the 3 pages' 3000", n, err)
