@@ -187,11 +187,11 @@ func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval
 		RedisConnOpt:               opt,
 		SyncInterval:               interval,
 		SchedulerOpts: &asynq.SchedulerOpts{
-			Logger:   Logger(log),
+			Logger:   loggerFor(log, opt),
 			LogLevel: asynqLevel(log),
 			// PostEnqueueFunc is not told which task failed; this is.
 			EnqueueErrorHandler: func(task *asynq.Task, opts []asynq.Option, err error) { //nolint:staticcheck
-				onScheduledConflict(cn, log, task, opts, err)
+				onScheduledConflict(cn, log, watchOf(opt), task, opts, err)
 			},
 		},
 	})
@@ -200,16 +200,16 @@ func NewScheduler(cfg *tables.Config, cat *Catalog, log zerolog.Logger, interval
 // onScheduledConflict handles a failed scheduled enqueue: "already queued"
 // is normal and quiet; an archived task blocking the table is cleared and
 // the table enqueued; anything else is logged.
-func onScheduledConflict(cn conn, log zerolog.Logger, task *asynq.Task, opts []asynq.Option, err error) {
+func onScheduledConflict(cn conn, log zerolog.Logger, down *redisWatch, task *asynq.Task, opts []asynq.Option, err error) {
 	p, _ := ParsePayload(task.Payload())
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
-		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
+		logScheduledFailure(log, down, p.Table, err)
 		return
 	}
 	out, err := cn.enqueue(context.Background(), task, opts, entryQueue(opts), taskIDOf(task, p))
 	switch {
 	case err != nil:
-		log.Error().Err(err).Str("table", p.Table).Msg("scheduled enqueue failed")
+		logScheduledFailure(log, down, p.Table, err)
 	case out.ClearedArchived:
 		log.Warn().Str("table", p.Table).Msg("cleared the table's archived failed task so its schedule goes on")
 	default:

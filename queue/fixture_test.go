@@ -45,6 +45,9 @@ type fixtureOptions struct {
 	// sourceAddr replaces the PostgreSQL address in the source DSN.
 	sourceAddr      string
 	shutdownTimeout time.Duration
+	// targetPassword replaces the password of the target DSN (a login
+	// the server refuses).
+	targetPassword string
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -57,6 +60,14 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	f.tgt = synctest.Open(t, "mysql", my)
 	if o.targetAddr != "" {
 		my = strings.Replace(my, "127.0.0.1:3306", o.targetAddr, 1)
+	}
+	if o.targetPassword != "" {
+		c, err := gomysql.ParseDSN(my)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Passwd = o.targetPassword
+		my = c.FormatDSN()
 	}
 	if o.sourceAddr != "" {
 		pg = strings.Replace(pg, "127.0.0.1:5432", o.sourceAddr, 1)

@@ -30,8 +30,8 @@ func applyFolded(st *TableStatus, f state.Folded, now time.Time) {
 	if f.Ended == nil {
 		return
 	}
-	if st.LastRun == nil || st.LastRun.Started.Before(*f.Started) {
-		st.LastRun = FoldedRun(st.Name, f, st.Cursor)
+	if st.LastRun == nil || lastTime(st.LastRun).Before(*f.Started) {
+		st.LastRun, st.Failing = FoldedRun(st.Name, f, st.Cursor), false
 	}
 	if st.LastSuccess == nil || st.LastSuccess.Before(*f.Ended) {
 		st.success(*f.Started, *f.Ended, now)
@@ -46,4 +46,13 @@ func FoldedRun(table string, f state.Folded, cursor string) *state.RunRow {
 		Table: table, Trigger: datasync.TriggerSchedule, Status: state.StatusOK,
 		Started: *f.Started, Ended: f.Ended, CursorBefore: cursor, CursorAfter: cursor,
 	}
+}
+
+// lastTime is when run r last did something: its start, or the newest
+// failure folded into it.
+func lastTime(r *state.RunRow) time.Time {
+	if r.RepeatedAt != nil {
+		return *r.RepeatedAt
+	}
+	return r.Started
 }

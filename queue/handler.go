@@ -176,15 +176,22 @@ func (h *Handler) finish(t tables.Table, rec datasync.RunRecord, err error) erro
 // paused reports whether t is paused, reading only the target's state:
 // a paused table's source may be down for maintenance, and opening it
 // (which reads its catalog) is what pausing must spare it. A paused
-// table's task ends here, a success.
+// table's task ends here, a success. A target that cannot be read is
+// the task's failure, classified like any other (a refused login is not
+// retried); it cannot go into the run log, which lives in that target.
 func (h *Handler) paused(ctx context.Context, t tables.Table) (bool, error) {
 	db, err := h.Pools.DB(ctx, t.Target.Connection)
-	if err != nil {
-		return false, err
+	var paused bool
+	if err == nil {
+		paused, err = state.New(db).IsPaused(ctx, t.Name)
 	}
-	paused, err := state.New(db).IsPaused(ctx, t.Name)
-	if err != nil || !paused {
-		return false, err
+	if err != nil {
+		now := time.Now()
+		h.done(t, ResultFailed, datasync.RunRecord{Table: t.Name, Started: now, Ended: now, Error: err.Error()})
+		return false, h.classify(t, err)
+	}
+	if !paused {
+		return false, nil
 	}
 	h.Log.Info().Str(datasync.FieldTable, t.Name).Msg("table paused; task done without reading the source")
 	h.done(t, ResultPaused, datasync.RunRecord{Table: t.Name, Paused: true})

@@ -80,6 +80,12 @@ type TableStatus struct {
 	// last failure in the queue, or a declaration file that does not load.
 	LastError   string     `json:"last_error,omitempty"`
 	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	// Failing is true when the table's newest run failed in a way no
+	// retry fixes (a missing column, a target that refuses it): it fails
+	// so at every tick, each failure counted on that one run (its
+	// repeated), until its declaration, source or target changes and a
+	// run goes otherwise.
+	Failing bool `json:"failing,omitempty"`
 	// Snapshot is the table's snapshot while one runs (a first load or a
 	// --full split into parts), nil otherwise.
 	Snapshot *SnapshotStatus `json:"snapshot,omitempty"`
@@ -112,6 +118,20 @@ func (s *TableStatus) setLag(t tables.Table, now time.Time) {
 
 func (s *TableStatus) problem(what string, err error) {
 	s.Problems = append(s.Problems, what+": "+err.Error())
+}
+
+// lastRun records r, the newest line of the run log (nil: none): a
+// failed run is the last error, and one no retry fixes makes the table
+// Failing until a run goes otherwise.
+func (s *TableStatus) lastRun(r *state.RunRow) {
+	s.LastRun = r
+	if r == nil || r.Status != state.StatusFailed {
+		return
+	}
+	if at := r.LastFailed(); at != nil {
+		s.lastError(r.Error, *at)
+	}
+	s.Failing = r.Permanent
 }
 
 // lastError keeps msg as the last error unless a newer one is known.
@@ -203,10 +223,7 @@ func (r *StatusReader) stored(ctx context.Context, t tables.Table, entries []*as
 	if runs, err := store.ListRuns(ctx, state.RunFilter{Table: t.Name, Limit: 1}); err != nil {
 		st.problem("run log", err)
 	} else if len(runs) > 0 {
-		st.LastRun = &runs[0]
-		if r := runs[0]; r.Status == state.StatusFailed && r.Ended != nil {
-			st.lastError(r.Error, *r.Ended)
-		}
+		st.lastRun(&runs[0])
 	}
 	if _, n, err := store.ListRejects(ctx, t.Name, 0); err != nil {
 		st.problem("rejects", err)

@@ -122,10 +122,8 @@ func storedFrom(st *TableStatus, sum *state.Summary, now time.Time) datasync.Sta
 		st.Cursor = sum.State.Position.String()
 	}
 	_, st.timeCursor = sum.State.Position.Cursor.(time.Time)
-	st.LastRun, st.RowsRejected, st.Late = sum.LastRun, sum.Rejected, sum.Late
-	if r := sum.LastRun; r != nil && r.Status == state.StatusFailed && r.Ended != nil {
-		st.lastError(r.Error, *r.Ended)
-	}
+	st.RowsRejected, st.Late = sum.Rejected, sum.Late
+	st.lastRun(sum.LastRun)
 	if sum.LastSuccess != nil && sum.LastSuccessStarted != nil {
 		st.success(*sum.LastSuccessStarted, *sum.LastSuccess, now)
 	}

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/rs/zerolog"
 
+	datasync "github.com/syncd/syncd/sync"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -40,15 +40,16 @@ func NewWorker(cfg *tables.Config, log zerolog.Logger, o WorkerOptions) *asynq.S
 		// freshness. Five looks a second per idle slot cost Redis little.
 		TaskCheckInterval: 200 * time.Millisecond,
 		RetryDelayFunc:    RetryDelay(o.RetryBase, o.RetryMax),
-		Logger:            Logger(log),
+		Logger:            loggerFor(log, RedisConnOpt(cfg.Redis)),
 		LogLevel:          asynqLevel(log),
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, task *asynq.Task, err error) {
 			// The engine has logged the run; this says what the queue does next.
 			n, _ := asynq.GetRetryCount(ctx)
 			max, _ := asynq.GetMaxRetry(ctx)
-			ev := log.Warn().Err(err).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
+			p, _ := ParsePayload(task.Payload())
+			ev := log.Warn().Err(err).Str(datasync.FieldTable, p.Table).Str("task", task.Type()).Int("retried", n).Int("max_retry", max)
 			if errors.Is(err, errBusy) && n < max {
-				log.Info().Err(err).Str("task", task.Type()).Int("retried", n).Msg("the table's other task is running; retrying after it")
+				log.Info().Err(err).Str(datasync.FieldTable, p.Table).Str("task", task.Type()).Int("retried", n).Msg("the table's other task is running; retrying after it")
 				return
 			}
 			if errors.Is(err, asynq.SkipRetry) || n >= max {
@@ -73,13 +74,17 @@ func Mux(h *Handler) *asynq.ServeMux {
 // Asynq's many lines about it ("UNKNOWN: redis command error: SADD
 // failed: dial tcp ...", from each of its loops) become one line a
 // minute that names the address.
-func Logger(log zerolog.Logger) asynq.Logger {
-	return asynqLogger{log: log.With().Str("component", "asynq").Logger(), down: &throttle{every: time.Minute}}
+func Logger(log zerolog.Logger) asynq.Logger { return loggerFor(log, nil) }
+
+// loggerFor is Logger for the Redis of opt: its lines about that Redis
+// being down are the process's one line a minute (see redisWatch).
+func loggerFor(log zerolog.Logger, opt asynq.RedisConnOpt) asynq.Logger {
+	return asynqLogger{log: log.With().Str("component", "asynq").Logger(), down: watchOf(opt)}
 }
 
 type asynqLogger struct {
 	log  zerolog.Logger
-	down *throttle
+	down *redisWatch
 }
 
 func (l asynqLogger) Debug(args ...any) { l.emit(zerolog.DebugLevel, args) }
@@ -90,31 +95,18 @@ func (l asynqLogger) Fatal(args ...any) { l.log.Fatal().Msg(fmt.Sprint(args...))
 
 func (l asynqLogger) emit(level zerolog.Level, args []any) {
 	msg := fmt.Sprint(args...)
-	i := strings.Index(msg, "dial tcp ")
-	if i < 0 {
+	if strings.HasPrefix(msg, "Retry exhausted for task") {
+		// Asynq says so of every task it archives, also of one never
+		// retried (a permanent failure); the worker's error handler has
+		// said it once, with the table and the error.
+		return
+	}
+	detail, down := redisDownDetail(msg)
+	if !down {
 		l.log.WithLevel(level).Msg(msg)
 		return
 	}
-	if l.down.due(time.Now()) {
-		l.log.Error().Str("error", msg[i:]).Msg("redis is not reachable; the queue keeps trying")
-	}
-}
-
-// throttle lets one event through per period.
-type throttle struct {
-	every time.Duration
-	mu    sync.Mutex
-	last  time.Time
-}
-
-func (t *throttle) due(now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if now.Sub(t.last) < t.every {
-		return false
-	}
-	t.last = now
-	return true
+	l.down.report(l.log, detail)
 }
 
 // asynqLevel keeps Asynq's own chatter (a line per registered entry, per

@@ -138,6 +138,9 @@ var (
 		[]string{labelTable}, nil)
 	lastSuccessDesc = prometheus.NewDesc("syncd_last_success_timestamp_seconds",
 		"When the table's last successful run ended (Unix time).", []string{labelTable}, nil)
+	failingDesc = prometheus.NewDesc("syncd_failing",
+		"1 while the table's newest run failed in a way no retry fixes (it fails so at every tick until its declaration, source or target changes), else 0.",
+		[]string{labelTable}, nil)
 	taskActiveDesc = prometheus.NewDesc("syncd_task_active",
 		"1 while a sync of the table is running.", []string{labelTable}, nil)
 )
@@ -147,7 +150,7 @@ var (
 const scrapeTimeout = 8 * time.Second
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{pausedDesc, lagDesc, neverSyncedDesc, rowAgeDesc, lastSuccessDesc, taskActiveDesc} {
+	for _, d := range []*prometheus.Desc{pausedDesc, failingDesc, lagDesc, neverSyncedDesc, rowAgeDesc, lastSuccessDesc, taskActiveDesc} {
 		ch <- d
 	}
 }
@@ -157,6 +160,7 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	for _, s := range c.status(ctx) {
 		ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, boolValue(s.Paused), s.Name)
+		ch <- prometheus.MustNewConstMetric(failingDesc, prometheus.GaugeValue, boolValue(s.Failing), s.Name)
 		ch <- prometheus.MustNewConstMetric(taskActiveDesc, prometheus.GaugeValue, boolValue(s.Task == "active"), s.Name)
 		ch <- prometheus.MustNewConstMetric(neverSyncedDesc, prometheus.GaugeValue, boolValue(s.LagSeconds == nil), s.Name)
 		if s.LagSeconds != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"net"
 	"net/http"
 	"time"
@@ -104,9 +105,16 @@ func (a *app) serve(ctx context.Context, r roles) error {
 	}
 	pools := connect.NewPools(a.cfg)
 	defer pools.Close()
-	if err := queue.PingRedis(ctx, queue.RedisConnOpt(a.cfg.Redis)); err != nil {
+	opt := queue.RedisConnOpt(a.cfg.Redis)
+	// Asynq's metrics collector and the web UI print through the
+	// standard logger: their lines go into syncd's log, in its format.
+	prevOut, prevFlags := stdlog.Writer(), stdlog.Flags()
+	stdlog.SetFlags(0)
+	stdlog.SetOutput(queue.StdLog(a.log, opt))
+	defer func() { stdlog.SetOutput(prevOut); stdlog.SetFlags(prevFlags) }()
+	if err := queue.PingRedis(ctx, opt); err != nil {
 		// Asynq keeps trying; say once what it waits for.
-		a.log.Error().Err(err).Msg("the queue waits for redis")
+		queue.ReportRedisDown(a.log, opt, err)
 	}
 
 	if r.worker {

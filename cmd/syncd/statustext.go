@@ -31,7 +31,9 @@ func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 			secondsText(s.LagSeconds), secondsText(s.RowAgeSeconds), lastRunText(s.LastRun, now), agoText(s.LastSuccess, now), s.RowsRejected,
 			lateText(s.Late, now), nextText(s.NextRun, now), reconcileText(s.LastReconcile, now))
 		for _, p := range s.Problems {
-			problems = append(problems, s.Name+": "+p)
+			if !saidByLastError(p, s.LastError) {
+				problems = append(problems, s.Name+": "+p)
+			}
 		}
 		if s.LastError != "" {
 			problems = append(problems, s.Name+": last error "+agoText(s.LastErrorAt, now)+": "+strings.Join(strings.Fields(s.LastError), " "))
@@ -46,9 +48,18 @@ func printStatus(w io.Writer, sts []queue.TableStatus, now time.Time) error {
 	return nil
 }
 
+// saidByLastError reports whether problem p ("target: connect to ...")
+// only repeats the table's last error: a target that refuses the login
+// fails both the status read and the task, and the last error line says
+// more (when, whether it is retried).
+func saidByLastError(p, lastError string) bool {
+	_, what, ok := strings.Cut(p, ": ")
+	return ok && lastError != "" && strings.Contains(lastError, what)
+}
+
 func stateText(s queue.TableStatus) string {
 	switch {
-	case s.Broken:
+	case s.Broken, s.Failing:
 		return "broken"
 	case s.Paused:
 		return "paused"
@@ -88,8 +99,11 @@ func partsText(s queue.TableStatus) string {
 }
 
 func lastRunText(r *state.RunRow, now time.Time) string {
-	if r == nil {
+	switch {
+	case r == nil:
 		return "-"
+	case r.Repeated > 0:
+		return fmt.Sprintf("%s %d times, last %s", r.Status, r.Repeated+1, agoText(r.RepeatedAt, now))
 	}
 	return fmt.Sprintf("%s %d rows %s", r.Status, r.Read, runWhen(r, now))
 }

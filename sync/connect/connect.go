@@ -288,7 +288,7 @@ func RecordFailure(ctx context.Context, p *Pools, t tables.Table, trigger string
 	if serr != nil {
 		return serr
 	}
-	return state.New(db).RecordFailure(ctx, t.Name, trigger, when, err.Error())
+	return state.New(db).RecordFailure(ctx, t.Name, trigger, when, err.Error(), Permanent(err))
 }
 
 // Run runs t once with everything opened from p.

@@ -171,6 +171,7 @@ func TestErrorClassesMariaDB(t *testing.T) {
 		}},
 		{"unknown column", true, func(t *testing.T) error { return queryErr(t, db, "SELECT no_such FROM t") }},
 		{"syntax", true, func(t *testing.T) error { return queryErr(t, db, "SELECT id FROM t WHERE v = = 1") }},
+		{"unknown table", true, func(t *testing.T) error { return queryErr(t, db, "SELECT id FROM no_such_table") }},
 		{"permission", true, func(t *testing.T) error {
 			other := synctest.Open(t, "mysql", strings.Replace(base, "root@", user+":pw@", 1)+"/")
 			return queryErr(t, other, "SELECT * FROM "+name+".t")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/state"
 )
 
 var _ datasync.PageDeleter = (*Target)(nil)
@@ -33,7 +34,7 @@ func (t *Target) endPage(ctx context.Context, tx *sql.Tx, st datasync.State, row
 	if err := t.unmark(ctx, tx, rows); err != nil {
 		return err
 	}
-	return t.store.MoveState(ctx, tx, st.Table, st.Version, pos)
+	return t.store.MoveState(ctx, tx, st.Table, st.Version, pos, state.PageAdded(len(rows), len(gone), *ws))
 }
 
 // removeKeys deletes the rows of keys, or marks them with deletes: mark

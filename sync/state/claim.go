@@ -55,16 +55,19 @@ func nullable(s sql.NullString) *string {
 }
 
 // MoveState sets the table's position inside the page's transaction tx,
-// only while version is still the table's. pages = pages + 1 makes every
-// update change the row, so that 0 rows affected can only mean a stale
-// version.
-func (s *Store) MoveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos datasync.Position) error {
+// only while version is still the table's, and adds what the transaction
+// wrote to its run's counts (see Added): they commit with the rows, so a
+// run killed after its pages committed is closed with their counts.
+// pages = pages + 1 makes every update change the row, so that 0 rows
+// affected can only mean a stale version.
+func (s *Store) MoveState(ctx context.Context, tx *sql.Tx, table string, version int64, pos datasync.Position, added Added) error {
 	cur, key, err := datasync.EncodePosition(pos)
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, "UPDATE syncd_state SET cursor_value = ?, last_key = ?, pages = pages + 1 WHERE table_name = ? AND version = ?",
-		cur, key, table, version)
+	args := append([]any{cur, key}, addArgs(version, added)...)
+	res, err := tx.ExecContext(ctx, "UPDATE syncd_state SET cursor_value = ?, last_key = ?, pages = pages + 1, "+addCounts+
+		" WHERE table_name = ? AND version = ?", append(args, table, version)...)
 	if err != nil {
 		return err
 	}

@@ -33,9 +33,8 @@ func (s *Store) StartRun(ctx context.Context, r datasync.RunRecord) (int64, erro
 	// A run whose process died, or lost the target, could not record its
 	// end; it would read "running" forever. Its version is older than the
 	// state's now, which is how it is told apart from a run still going.
-	if _, err := s.db.ExecContext(ctx, "UPDATE syncd_runs SET status = ?, ended_at = ?, error = ? "+
-		"WHERE table_name = ? AND status = ? AND version < (SELECT version FROM syncd_state WHERE table_name = ?)",
-		StatusFailed, r.Started.UTC(), abandoned, r.Table, StatusRunning, r.Table); err != nil {
+	if _, err := s.db.ExecContext(ctx, closeAbandoned,
+		StatusFailed, r.Started.UTC(), abandoned, r.Table, StatusRunning); err != nil {
 		return 0, fmt.Errorf("close abandoned runs in syncd_runs: %w", err)
 	}
 	res, err := s.db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, cursor_before) "+
@@ -68,20 +67,6 @@ func (s *Store) FinishRun(ctx context.Context, r datasync.RunRecord) error {
 		return fmt.Errorf("update syncd_runs: %w", err)
 	}
 	return s.recordLate(ctx, r)
-}
-
-// RecordFailure writes a failed run that never started: the error that
-// stopped the table before a run could begin (a source that refuses the
-// login, a column the declaration names and the source lacks, a target
-// with the wrong keys), so that the run log and status show it.
-func (s *Store) RecordFailure(ctx context.Context, table, trigger string, at time.Time, errText string) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO syncd_runs (table_name, `trigger`, status, version, started_at, ended_at, error) "+
-		"SELECT ?, ?, ?, COALESCE((SELECT version FROM syncd_state WHERE table_name = ?), 0), ?, ?, ?",
-		table, trigger, StatusFailed, table, at.UTC(), at.UTC(), errText)
-	if err != nil {
-		return fmt.Errorf("record failure of %s in syncd_runs: %w", table, err)
-	}
-	return nil
 }
 
 // positionText renders a position for the run log, NULL for none.
@@ -120,6 +105,21 @@ type RunRow struct {
 	CursorBefore string     `json:"cursor_before,omitempty"`
 	CursorAfter  string     `json:"cursor_after,omitempty"`
 	Error        string     `json:"error,omitempty"`
+	// Repeated counts the later failures with the same error folded into
+	// this failed run, and RepeatedAt is when the newest happened.
+	// Permanent says no retry fixes the failure.
+	Repeated   int64      `json:"repeated,omitempty"`
+	RepeatedAt *time.Time `json:"repeated_at,omitempty"`
+	Permanent  bool       `json:"permanent,omitempty"`
+}
+
+// LastFailed is when a failed run last failed: the newest failure folded
+// into it, else its end.
+func (r RunRow) LastFailed() *time.Time {
+	if r.RepeatedAt != nil {
+		return r.RepeatedAt
+	}
+	return r.Ended
 }
 
 // RunFilter selects rows of syncd_runs.
@@ -178,19 +178,22 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]RunRow, error) {
 
 // runColumns are the columns scanRun reads, in its order.
 const runColumns = "id, table_name, `trigger`, status, started_at, ended_at, rows_read, rows_inserted, rows_updated, " +
-	"rows_unchanged, rows_rejected, rows_deleted, rows_late, pages, cursor_before, cursor_after, error"
+	"rows_unchanged, rows_rejected, rows_deleted, rows_late, pages, cursor_before, cursor_after, error, repeated, repeated_at, permanent"
 
 // scanRun reads one row of runColumns.
 func scanRun(rows *sql.Rows) (RunRow, error) {
 	var r RunRow
-	var ended sql.NullTime
+	var ended, repeatedAt sql.NullTime
 	var before, after, errText sql.NullString
 	if err := rows.Scan(&r.ID, &r.Table, &r.Trigger, &r.Status, &r.Started, &ended, &r.Read, &r.Inserted, &r.Updated,
-		&r.Unchanged, &r.Rejected, &r.Deleted, &r.Late, &r.Pages, &before, &after, &errText); err != nil {
+		&r.Unchanged, &r.Rejected, &r.Deleted, &r.Late, &r.Pages, &before, &after, &errText, &r.Repeated, &repeatedAt, &r.Permanent); err != nil {
 		return r, err
 	}
 	if ended.Valid {
 		r.Ended = &ended.Time
+	}
+	if repeatedAt.Valid {
+		r.RepeatedAt = &repeatedAt.Time
 	}
 	r.CursorBefore, r.CursorAfter, r.Error = before.String, after.String, errText.String
 	return r, nil

@@ -89,6 +89,10 @@ var migrations = [][]string{
 	7: lateSchema,
 	// 8: snapshots and their parts (snapshot.go).
 	8: snapshotSchema,
+	// 9: the counts of the run that wrote the newest page, kept with the
+	// position (runcounts.go), and identical failures folded into one
+	// line of the run log (failures.go).
+	9: append(append([]string{}, runCountsSchema...), failureSchema...),
 }
 
 // Store reads and writes syncd's state tables in one target database.
