@@ -83,6 +83,10 @@ func TestGroupCommitsPagesTogether(t *testing.T) {
 	if cur := storedCursor(t, w); cur != "t:2026-01-01T00:00:00.03Z [\"i:30\"]" {
 		t.Fatalf("cursor after the first group: %s, want the 30th row's", cur)
 	}
+	// The group's counts commit with it (a run killed now keeps them).
+	if n := count(t, w.tgt, "SELECT run_pages * 1000 + run_read FROM syncd_state WHERE table_name = 'items'"); n != 3030 {
+		t.Fatalf("counts kept with the first group: %d (pages * 1000 + rows), want 3 pages and 30 rows", n)
+	}
 	// The next run stages rows 31-60, 61-90 and the short page 91-95.
 	rec, err = w.run(t, nil)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	datasync "github.com/syncd/syncd/sync"
+	"github.com/syncd/syncd/sync/state"
 	"github.com/syncd/syncd/tables"
 )
 
@@ -155,10 +156,14 @@ func (g *group) mergeOnce(ctx context.Context, st datasync.State, pos datasync.P
 	if err != nil {
 		return ws, err
 	}
-	if err := g.t.endPage(ctx, tx, st, nil, nil, pos, &ws); err != nil {
+	// A group holds no deleted_when rows and no marks (those tables go page
+	// by page), so only the position moves, with the group's counts: its
+	// pages and rows, durable with them for a run killed later.
+	added := state.Added{Pages: int64(g.pages), Read: g.rows, WriteStats: ws}
+	if err := g.t.store.MoveState(ctx, tx, st.Table, st.Version, pos, added); err != nil {
 		return ws, err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := commit(ctx, tx); err != nil {
 		return ws, err
 	}
 	g.t.groupMerges.Add(1)
