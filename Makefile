@@ -105,8 +105,10 @@ demo: run
 # hand-written loops; then the ERP stage (issue 21): a 15-column ERP table
 # from PostgreSQL and from the T-SQL server of .ci/babelfish (or
 # SYNCD_TEST_MSSQL_DSN) into the table target.create makes, first load
-# against LOAD DATA and catch-up against a one-statement merge. Databases
-# syncd_bench on the servers, dropped after.
+# against LOAD DATA and catch-up against a one-statement merge; then the
+# T-SQL verify stage (issue 22): verify and reconcile of 250,000 ERP rows
+# in the T-SQL server against one read of them (-tsql-verify-rows, 0
+# skips it). Databases syncd_bench on the servers, dropped after.
 # The stages of many tables and of reconcile run alone:
 # make bench BENCHFLAGS=-only-many (200 and 1,000 tables, about 20 minutes);
 # make bench BENCHFLAGS="-only-reconcile -runs 2"; the ERP stage alone:
@@ -122,7 +124,7 @@ bench: build services
 bench-smoke: build services
 	dsn="$$(.ci/babelfish)" && $(BIN)/syncd-bench -syncd $(BIN)/syncd -mssql "$$dsn" -rows 10000 -runs 1 -skip-4n -rate 20000 -naive-sample 500 -fresh-changes 50 \
 	  -snapshot-workers 1,2 -many 3 -many-rows 10 -many-every 1s -many-window 2s -many-history 1000 -many-baseline=false \
-	  -reconcile 5000,2000
+	  -reconcile 5000,2000 -tsql-verify-rows 5000
 
 clean:
 	rm -rf $(BIN)

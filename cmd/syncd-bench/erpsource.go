@@ -103,6 +103,16 @@ func dropTSQL(ctx context.Context, adminDSN, name string) error {
 	return execRetried(ctx, admin, "DROP DATABASE IF EXISTS "+name)
 }
 
+func dropPostgres(ctx context.Context, adminURL, name string) error {
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	return err
+}
+
 // execRetried runs q, again after a moment while Babelfish reports that
 // another session changed the same catalog row (it keeps databases in
 // shared PostgreSQL catalogs, and tests make and drop theirs beside us).

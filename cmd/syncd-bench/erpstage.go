@@ -33,6 +33,7 @@ func erpFlags(o *options) {
 	flag.StringVar(&o.msDSN, "mssql", os.Getenv("SYNCD_TEST_MSSQL_DSN"), "T-SQL server of the ERP stage (sqlserver:// URL of a login that creates databases; empty or none: PostgreSQL only, an error under CI)")
 	flag.BoolVar(&o.bareTarget, "bare-target", false, "ERP stage: a target with its primary key alone, made by the benchmark, instead of the table target.create makes (cursor index included)")
 	flag.BoolVar(&o.onlyERP, "only-erp", false, "run the ERP stage alone")
+	flag.IntVar(&o.tsqlVerifyRows, "tsql-verify-rows", 250_000, "rows of the T-SQL verify stage: verify and reconcile of the ERP table in the T-SQL server of -mssql against one read of it (0: skip it)")
 }
 
 // erpSources opens the ERP stage's sources, none when it does not run.

@@ -58,6 +58,8 @@ type options struct {
 	erpRows             int
 	msDSN, msBench      string
 	bareTarget, onlyERP bool
+	// The T-SQL verify stage (issue 22): its table's rows, 0 to skip.
+	tsqlVerifyRows int
 }
 
 func parseFlags() options {
@@ -178,6 +180,7 @@ func run(ctx context.Context, o options) (err error) {
 	var sb strings.Builder
 	b.results.writeTable(&sb)
 	b.results.writeReconcile(&sb)
+	b.results.writeTSQLVerify(&sb)
 	fmt.Print(sb.String())
 	if err := b.reportERP(ctx); err != nil || o.onlyERP {
 		return err
@@ -209,7 +212,10 @@ func (b *bench) measureAll(ctx context.Context) error {
 	case b.o.onlyMany:
 		return b.manyTables(ctx)
 	case b.o.onlyReconcile:
-		return b.reconcileStage(ctx)
+		if err := b.reconcileStage(ctx); err != nil {
+			return err
+		}
+		return b.tsqlVerifyStage(ctx)
 	}
 	// First: a T-SQL server that cannot be had fails the run at once.
 	erpSrcs, err := b.erpSources(ctx)
@@ -228,6 +234,10 @@ func (b *bench) measureAll(ctx context.Context) error {
 		}
 	}
 	if err := b.reconcileStage(ctx); err != nil {
+		return err
+	}
+	// After the ERP stage: it replaces the T-SQL erp_lines.
+	if err := b.tsqlVerifyStage(ctx); err != nil {
 		return err
 	}
 	return b.manyTables(ctx)
@@ -370,16 +380,6 @@ func (b *bench) tearDown() error {
 		log.Printf("kept databases %s on the servers", b.o.database)
 	}
 	return errors.Join(errs...)
-}
-
-func dropPostgres(ctx context.Context, adminURL, name string) error {
-	admin, err := sql.Open("pgx", adminURL)
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	_, err = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	return err
 }
 
 func (b *bench) document(ctx context.Context, table string) string {

@@ -98,6 +98,8 @@ type results struct {
 	manyEvery time.Duration
 	// reconciles holds the reconcile stage, by table size.
 	reconciles []reconcileSize
+	// tsqlVerify is the T-SQL verify stage, nil when it did not run.
+	tsqlVerify *tsqlVerify
 }
 
 func (r results) lines() []measure {
