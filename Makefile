@@ -102,7 +102,7 @@ demo: run
 
 # The benchmark (docs/benchmarks.md): 1,000,000 rows from the local
 # PostgreSQL into the local MariaDB, side by side with LOAD DATA and the
-# hand-written loops; then the ERP stage (issue 21): a 15-column ERP table
+# hand-written loops; then the ERP stage: a 15-column ERP table
 # from PostgreSQL and from the T-SQL server of .ci/babelfish (or
 # SYNCD_TEST_MSSQL_DSN) into the table target.create makes, first load
 # against LOAD DATA and catch-up against a one-statement merge; then the
