@@ -106,7 +106,7 @@ demo: run
 # from PostgreSQL and from the T-SQL server of .ci/babelfish (or
 # SYNCD_TEST_MSSQL_DSN) into the table target.create makes, first load
 # against LOAD DATA and catch-up against a one-statement merge; then the
-# T-SQL verify stage (issue 22): verify and reconcile of 250,000 ERP rows
+# T-SQL verify stage: verify and reconcile of 250,000 ERP rows
 # in the T-SQL server against one read of them (-tsql-verify-rows, 0
 # skips it). Databases syncd_bench on the servers, dropped after.
 # The stages of many tables and of reconcile run alone:
