@@ -279,7 +279,8 @@ echo "verify --all: exit $RC_verify; $(grep -c ': equal: ' "$WORK/verify.out" ||
 [[ $RC_verify == 0 ]] || grep -v ': equal: ' "$WORK/verify.out" | head -n 40
 awk '/^  source [0-9]+ rows, target [0-9]+ rows/ {s += $2; t += $5} END {printf "rows compared: source %d, target %d\n", s, t}' "$WORK/verify.out"
 echo "check --connect: exit $RC_check; its warnings, by kind:"
-sed -n 's/^[^ ]*: warning: \([a-z ]*\).*/\1/p' "$WORK/check.out" | sort | uniq -c | sed 's/^ */  /'
+sed -nE '/: warning: /{s/^[^ ]+: warning: //; s/^(no index on) \(.*/\1 (cursor, key)/; s/^(target table) .* (does not exist yet).*/\1 \2/; s/[:;].*//; p}' "$WORK/check.out" |
+	sort | uniq -c | sed 's/^ */  /'
 [[ $RC_check == 0 ]] || grep -v ': warning: ' "$WORK/check.out" | head -n 40
 printf 'times: discover %ss, check --connect %ss, run (to every table synced once) %ss, verify --all %ss\n' \
 	"$T_discover" "$T_check" "$T_run" "$T_verify"
