@@ -34,7 +34,7 @@ func CheckSource(t tables.Table, info TableInfo, createIndex func(name string, c
 	for _, c := range info.Columns {
 		cols[strings.ToLower(c.Name)] = c
 	}
-	want := append([]string{t.Source.Cursor}, t.Source.Key...)
+	want := orderColumns(t)
 	for _, name := range want {
 		c, ok := cols[strings.ToLower(name)]
 		switch {
@@ -123,6 +123,20 @@ func CheckTargetKeys(t tables.Table, m Mapping, info TableInfo) error {
 		msgs[i] = p.Message
 	}
 	return declarationErrorf("%s: %s", t.Name, strings.Join(msgs, "; "))
+}
+
+// orderColumns is the order a page is read in: the cursor, then the key
+// columns other than the cursor. An append-only table's cursor is its key
+// (an identity): its order is (id), which the primary key serves, not
+// (id, id), which no index has and no CREATE INDEX accepts.
+func orderColumns(t tables.Table) []string {
+	out := []string{t.Source.Cursor}
+	for _, k := range t.Source.Key {
+		if !strings.EqualFold(k, t.Source.Cursor) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func hasIndexPrefix(ixs []Index, want []string) bool {

@@ -104,12 +104,17 @@ func TestDiscoverChoicesMariaDB(t *testing.T) {
 	testDiscoverChoices(t, mariaDiscover, dsn, nil)
 }
 
-// On SQL Server a rowversion (indexed, or it would be warned about) is the cursor before any time column.
+// On SQL Server a rowversion (indexed, or it would be warned about) is the
+// cursor before any time column. A table named outside the code page is
+// listed by its name (Babelfish's catalog gives varchar names: ????).
 func TestDiscoverChoicesSQLServer(t *testing.T) {
 	testDiscoverChoices(t, mssqlDiscover, synctest.SQLServer(t), map[string]discoverWant{
 		"rv_table": {outcome: discover.Written, key: "id", cursor: "rv"},
+		"客户订单":     {outcome: discover.Written, key: "id", keyWhy: "primary key", cursor: "updated_at"},
 	}, `CREATE TABLE rv_table (id INT NOT NULL PRIMARY KEY, modified DATETIME2(6) NOT NULL, rv ROWVERSION)`,
-		`CREATE INDEX ix_rv_m ON rv_table (modified)`, `CREATE INDEX ix_rv ON rv_table (rv)`)
+		`CREATE INDEX ix_rv_m ON rv_table (modified)`, `CREATE INDEX ix_rv ON rv_table (rv)`,
+		`CREATE TABLE [客户订单] (id INT NOT NULL PRIMARY KEY, updated_at DATETIME2(6) NOT NULL)`,
+		`CREATE INDEX ix_kh_u ON [客户订单] (updated_at)`)
 }
 
 // discoverWorld is a source database, a MariaDB target and a config whose

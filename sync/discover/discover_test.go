@@ -53,6 +53,19 @@ func TestNames(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("names %v, want %s", got, want)
 	}
+	// A name must start with a letter or _ for check to take the file.
+	got = nil
+	for _, name := range []string{"1st table", "客户订单 2", "客户订单"} {
+		tb := Table{Choice: Choice{Entry: datasync.TableEntry{Name: tables.Ident{Parts: []string{"dbo", name}}}}}
+		tb.name(Options{Dir: "d"}, taken)
+		if _, err := tables.ParseIdent(tb.TargetTable, 2); err != nil {
+			t.Errorf("%s: target table %q: %v", name, tb.TargetTable, err)
+		}
+		got = append(got, tb.Name)
+	}
+	if want := "t_1st_table t_2 table"; strings.Join(got, " ") != want {
+		t.Errorf("names %v, want %s", got, want)
+	}
 }
 
 // Include and exclude globs match the bare name or schema.name, any case.

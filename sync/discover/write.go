@@ -71,6 +71,7 @@ func (t *Table) name(opt Options, taken map[string]bool) {
 	if taken[strings.ToLower(n)] && len(t.Entry.Name.Parts) > 1 {
 		n = notNameChar.ReplaceAllString(t.Entry.Name.Parts[0], "_") + "_" + n
 	}
+	n = letterFirst(n)
 	for i := 2; taken[strings.ToLower(n)]; i++ {
 		n = fmt.Sprintf("%s_%d", strings.TrimSuffix(n, fmt.Sprintf("_%d", i-1)), i)
 	}
@@ -80,6 +81,17 @@ func (t *Table) name(opt Options, taken map[string]bool) {
 	taken[strings.ToLower(n)] = true
 	t.Name, t.TargetTable = n, n
 	t.File = filepath.Join(opt.Dir, n+".yaml")
+}
+
+// letterFirst puts t_ before a name that starts with a digit ("1st
+// table", or "客户订单 2" whose letters are all made _): a declaration's
+// name and target.table must start with a letter or _, and check refuses
+// the file otherwise.
+func letterFirst(n string) string {
+	if n != "" && n[0] >= '0' && n[0] <= '9' {
+		return "t_" + n
+	}
+	return n
 }
 
 // writeAll writes the declaration of every table chosen, never over an
