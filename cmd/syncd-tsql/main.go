@@ -1,10 +1,10 @@
-// Command tsql runs T-SQL batches read from stdin against a SQL Server (or
+// Command syncd-tsql runs T-SQL batches read from stdin against a SQL Server (or
 // Babelfish) DSN, for scripts that have no sqlcmd: batches are separated by
 // lines that hold only GO, as sqlcmd separates them. With -query it runs
 // one query instead and prints its rows, tab-separated.
 //
-//	go run ./scripts/tsql -dsn "$DSN" < setup.sql
-//	go run ./scripts/tsql -dsn "$DSN" -query 'SELECT COUNT(*) FROM sys.tables'
+//	go run ./cmd/syncd-tsql -dsn "$DSN" < setup.sql
+//	go run ./cmd/syncd-tsql -dsn "$DSN" -query 'SELECT COUNT(*) FROM sys.tables'
 package main
 
 import (

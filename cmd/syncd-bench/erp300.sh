@@ -5,8 +5,8 @@
 # `syncd verify --all`; it prints the time of each command and every table
 # discover skipped with its reason, and drops everything it made on exit.
 #
-#   scripts/erp300.sh                 # 250 keyed tables + 50 others, 1,000 rows each
-#   KEYED=25 UNITS=1 ROWS=200 scripts/erp300.sh   # small: UNITS groups of 10 others (default 5)
+#   cmd/syncd-bench/erp300.sh                 # 250 keyed tables + 50 others, 1,000 rows each
+#   KEYED=25 UNITS=1 ROWS=200 cmd/syncd-bench/erp300.sh   # small: UNITS groups of 10 others (default 5)
 #
 # Environment: SYNCD_TEST_MSSQL_DSN (the T-SQL server, an admin login),
 # MYSQL (the mysql client command, default `mysql -uroot -h127.0.0.1`),
@@ -31,7 +31,7 @@ DB_DSN=$(sed -E "s/([?&])database=[^&]*/\1database=$NAME/" <<<"$MSSQL_DSN")
 RUN_PID=
 
 [[ -x $SYNCD ]] || go build -o "$SYNCD" ./cmd/syncd
-go build -o "$WORK/tsql" ./scripts/tsql
+go build -o "$WORK/tsql" ./cmd/syncd-tsql
 tsql() { "$WORK/tsql" -dsn "$1" "${@:2}"; }
 
 cleanup() {
