@@ -46,10 +46,11 @@ const (
 
 // Reasons a table is skipped.
 const (
-	SkipNoKey    = "no key: no primary key and no unique index on NOT NULL columns"
-	SkipNoCursor = "no cursor: no rowversion, no date-time column named as a modification time (updated_at, modified, FMODIFYDATE...), no identity column"
-	SkipView     = "view without a key: a view has no primary key or unique index; declare it by hand with source.key"
-	SkipOddName  = "the key or cursor column has a name source.key and source.cursor cannot hold (allowed: letters, digits, _ $ # @, not starting with a digit); rename it or declare a query: with an alias"
+	SkipNoKey      = "no key: no primary key and no unique index on NOT NULL columns"
+	SkipNoCursor   = "no cursor: no rowversion, no date-time column named as a modification time (updated_at, modified, FMODIFYDATE...), no identity column"
+	SkipUnreadable = "catalog not readable: its columns or indexes could not be read (a privilege missing?); grant it or declare the table by hand"
+	SkipView       = "view without a key: a view has no primary key or unique index; declare it by hand with source.key"
+	SkipOddName    = "the key or cursor column has a name source.key and source.cursor cannot hold (allowed: letters, digits, _ $ # @, not starting with a digit); rename it or declare a query: with an alias"
 )
 
 // choose decides the key and cursor of one table from its catalog.

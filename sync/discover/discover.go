@@ -87,17 +87,14 @@ func Discover(ctx context.Context, db *sql.DB, d Discoverer, cfg *tables.Config,
 	var out []Table
 	names := map[string]bool{}
 	for _, e := range entries {
-		t := Table{Choice: Choice{Entry: e}}
 		if f, ok := lookup(declared, e.Name); ok {
-			t.Outcome, t.DeclaredIn = Declared, f
-			out = append(out, t)
+			out = append(out, Table{Choice: Choice{Entry: e}, Outcome: Declared, DeclaredIn: f})
 			continue
 		}
-		info, err := d.Describe(ctx, db, e.Name)
+		t, info, err := describe(ctx, db, d, e)
 		if err != nil {
-			return out, fmt.Errorf("describe %s: %w", e.Name, err)
+			return out, err
 		}
-		t.Choice = choose(e, info)
 		if t.Skip == "" {
 			t.warn(info, quoter(d), median)
 			t.name(opt, names)
@@ -184,4 +181,27 @@ func Count(ts []Table) Counts {
 		}
 	}
 	return c
+}
+
+// describe reads the catalog of the table e and chooses its key and
+// cursor. One table whose catalog cannot be read (no privilege on it, a
+// name the server garbles) is skipped with the reason; a source that
+// stopped answering ends the whole discover with the error.
+func describe(ctx context.Context, db *sql.DB, d Discoverer, e datasync.TableEntry) (Table, datasync.TableInfo, error) {
+	t := Table{Choice: Choice{Entry: e}}
+	info, err := d.Describe(ctx, db, e.Name)
+	if err != nil {
+		if perr := db.PingContext(ctx); perr != nil || ctx.Err() != nil {
+			return t, info, fmt.Errorf("describe %s: %w", e.Name, err)
+		}
+		t.Skip = SkipUnreadable + ": " + err.Error()
+		return t, info, nil
+	}
+	if len(info.Columns) == 0 {
+		// The login sees the table but none of its columns.
+		t.Skip = SkipUnreadable
+		return t, info, nil
+	}
+	t.Choice = choose(e, info)
+	return t, info, nil
 }
