@@ -25,8 +25,11 @@ func TestDiscoverSkipsATableItCannotRead(t *testing.T) {
 		`CREATE ROLE `+role+` LOGIN`,
 		`GRANT SELECT ON readable TO `+role)
 	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP OWNED BY ` + role)
-		_, _ = admin.Exec(`DROP ROLE IF EXISTS ` + role)
+		for _, q := range []string{`DROP OWNED BY ` + role, `DROP ROLE IF EXISTS ` + role} {
+			if _, err := admin.Exec(q); err != nil {
+				t.Errorf("clean up the role: %s: %v", q, err)
+			}
+		}
 	})
 	u, err := url.Parse(adminDSN)
 	if err != nil {
