@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,21 @@ func TestTSVField(t *testing.T) {
 		if got := tsvField(c.v); got != c.want {
 			t.Errorf("tsvField(%#v) = %q, want %q", c.v, got, c.want)
 		}
+	}
+}
+
+// -erp-settings adds each comma-separated setting as a line of every
+// declaration, and the declaration still loads with it.
+func TestERPSettingsReachTheDeclarations(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := writeERPConfig(dir, "postgres://x", "", "root@tcp(127.0.0.1:1)/x", 100, true, "lookback: 0s, merge_pages: 10"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "tables", "erp_pg.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(string(b), "create: true\nlookback: 0s\nmerge_pages: 10\n") {
+		t.Fatalf("declaration:\n%s\nwant the two settings as its last lines", b)
 	}
 }

@@ -101,8 +101,9 @@ func (b *bench) mergeLimit(ctx context.Context, path, table string, changed int6
 }
 
 // writeERPConfig writes the ERP stage's syncd.yaml and one declaration per
-// source (erp_pg, erp_tsql when msDSN is set).
-func writeERPConfig(dir, pgDSN, msDSN, myDSN string, batch int, create bool) (string, error) {
+// source (erp_pg, erp_tsql when msDSN is set); extra (-erp-settings)
+// adds comma-separated settings to each declaration.
+func writeERPConfig(dir, pgDSN, msDSN, myDSN string, batch int, create bool, extra string) (string, error) {
 	conns := fmt.Sprintf("connections:\n  src:\n    driver: postgres\n    dsn: %q\n", pgDSN)
 	decls := map[string]string{"erp_pg": "src\n  table: public.erp_lines"}
 	if msDSN != "" {
@@ -127,11 +128,22 @@ log:
 		return "", err
 	}
 	for name, src := range decls {
-		decl := fmt.Sprintf("name: %s\nsource:\n  connection: %s\n  key: [id]\n  cursor: updated_at\ntarget:\n  table: %s\n  create: %t\n", name, src, name, create)
+		decl := fmt.Sprintf("name: %s\nsource:\n  connection: %s\n  key: [id]\n  cursor: updated_at\ntarget:\n  table: %s\n  create: %t\n%s", name, src, name, create, extraSettings(extra))
 		if err := os.WriteFile(filepath.Join(dir, "tables", name+".yaml"), []byte(decl), 0o644); err != nil {
 			return "", err
 		}
 	}
 	path := filepath.Join(dir, "syncd.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o644)
+}
+
+// extraSettings turns "a: 1, b: 2" into lines of a declaration.
+func extraSettings(extra string) string {
+	var sb strings.Builder
+	for _, kv := range strings.Split(extra, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			sb.WriteString(kv + "\n")
+		}
+	}
+	return sb.String()
 }

@@ -31,6 +31,7 @@ type erpStage struct {
 func erpFlags(o *options) {
 	flag.IntVar(&o.erpRows, "erp-rows", 0, "rows of the ERP stage's table, in each source (0: -rows; -1: skip the stage)")
 	flag.StringVar(&o.msDSN, "mssql", os.Getenv("SYNCD_TEST_MSSQL_DSN"), "T-SQL server of the ERP stage (sqlserver:// URL of a login that creates databases; empty or none: PostgreSQL only, an error under CI)")
+	flag.StringVar(&o.erpDefaults, "erp-settings", "", "ERP stage: settings added to each declaration, comma-separated (e.g. 'merge_pages: 10, lookback: 0s'), to show where a catch-up's time goes")
 	flag.BoolVar(&o.bareTarget, "bare-target", false, "ERP stage: a target with its primary key alone, made by the benchmark, instead of the table target.create makes (cursor index included)")
 	flag.BoolVar(&o.onlyERP, "only-erp", false, "run the ERP stage alone")
 	flag.IntVar(&o.tsqlVerifyRows, "tsql-verify-rows", 250_000, "rows of the T-SQL verify stage: verify and reconcile of the ERP table in the T-SQL server of -mssql against one read of it (0: skip it)")
@@ -77,7 +78,7 @@ func (b *bench) erpStage(ctx context.Context, srcs []*erpSource) (err error) {
 			return err
 		}
 	}
-	b.erpConfig, err = writeERPConfig(filepath.Join(b.tmp, "erp"), b.o.pgBench, b.o.msBench, b.o.myConfig, b.o.batch, !b.o.bareTarget)
+	b.erpConfig, err = writeERPConfig(filepath.Join(b.tmp, "erp"), b.o.pgBench, b.o.msBench, b.o.myConfig, b.o.batch, !b.o.bareTarget, b.o.erpDefaults)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ type options struct {
 	// The ERP stage (issue 21): rows, the T-SQL server (admin DSN, then
 	// the benchmark database's), a bare target instead of a created one.
 	erpRows             int
+	erpDefaults         string
 	msDSN, msBench      string
 	bareTarget, onlyERP bool
 	// The T-SQL verify stage (issue 22): its table's rows, 0 to skip.

@@ -86,7 +86,7 @@ func (b *bench) tsqlVerifyLoad(ctx context.Context, s *erpSource, n int) (string
 	if err := generateERPTSQL(ctx, b.ms, n, b.o.later); err != nil {
 		return "", err
 	}
-	config, err := writeERPConfig(filepath.Join(b.tmp, "tsqlverify"), b.o.pgBench, b.o.msBench, b.o.myConfig, b.o.batch, true)
+	config, err := writeERPConfig(filepath.Join(b.tmp, "tsqlverify"), b.o.pgBench, b.o.msBench, b.o.myConfig, b.o.batch, true, "")
 	if err != nil {
 		return "", err
 	}
