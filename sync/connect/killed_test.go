@@ -26,7 +26,7 @@ const killedRunEnv = "SYNCD_TEST_KILLED_RUN"
 func TestKilledRunKeepsItsCounts(t *testing.T) {
 	t.Parallel()
 	w := newVerifyWorld(t, tables.DriverPostgres, 5000)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledRunChild$", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
 	cmd.Env = append(os.Environ(), killedRunEnv+"="+w.cfg.Connections["src"].DSN+"\n"+w.cfg.Connections["tgt"].DSN)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -64,14 +64,21 @@ func TestKilledRunKeepsItsCounts(t *testing.T) {
 	}
 }
 
-// TestKilledRunChild is the process TestKilledRunKeepsItsCounts kills:
-// it syncs in pages of 1,000 rows and, after the third committed page,
-// says so and waits to be killed.
-func TestKilledRunChild(t *testing.T) {
-	env := os.Getenv(killedRunEnv)
-	if env == "" {
-		t.Skip("the child process of TestKilledRunKeepsItsCounts")
+// TestMain runs the package's tests, or, with killedRunEnv set, is the
+// process TestKilledRunKeepsItsCounts kills (no test of its own, which
+// would skip in every ordinary run).
+func TestMain(m *testing.M) {
+	if env := os.Getenv(killedRunEnv); env != "" {
+		err := killedRunChild(env)
+		fmt.Fprintf(os.Stderr, "the run ended (%v) instead of waiting to be killed\n", err)
+		os.Exit(1)
 	}
+	os.Exit(m.Run())
+}
+
+// killedRunChild syncs in pages of 1,000 rows and, after the third
+// committed page, says so and waits to be killed.
+func killedRunChild(env string) error {
 	src, tgt, _ := strings.Cut(env, "\n")
 	pools := connect.NewPools(&tables.Config{Connections: map[string]tables.Connection{
 		"src": {Driver: tables.DriverPostgres, DSN: src}, "tgt": {Driver: tables.DriverMySQL, DSN: tgt},
@@ -83,7 +90,7 @@ func TestKilledRunChild(t *testing.T) {
 	}
 	job, err := connect.Open(context.Background(), pools, tb)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	_, err = job.Run(context.Background(), datasync.Options{Trigger: datasync.TriggerManual, AfterPage: func(page int) error {
 		if page == 3 {
@@ -92,5 +99,5 @@ func TestKilledRunChild(t *testing.T) {
 		}
 		return nil
 	}})
-	t.Fatalf("the run ended (%v) instead of waiting to be killed", err)
+	return err
 }
