@@ -89,3 +89,14 @@ func TestERPSettingsReachTheDeclarations(t *testing.T) {
 		t.Fatalf("declaration:\n%s\nwant the two settings as its last lines", b)
 	}
 }
+
+// The report's command line never carries the T-SQL server's password.
+func TestCommandLineRedactsDSNs(t *testing.T) {
+	saved := os.Args
+	t.Cleanup(func() { os.Args = saved })
+	os.Args = []string{"/x/syncd-bench", "-mssql", "sqlserver://u:s3cretpw@127.0.0.1:1433?database=master", "-runs", "3"}
+	got := commandLine()
+	if strings.Contains(got, "s3cretpw") || !strings.HasPrefix(got, "syncd-bench -mssql sqlserver://u:") || !strings.HasSuffix(got, " -runs 3") {
+		t.Fatalf("command line %q: want the password hidden and the rest kept", got)
+	}
+}

@@ -394,7 +394,12 @@ func (b *bench) document(ctx context.Context, table string) string {
 	return sb.String()
 }
 
+// commandLine is the benchmark's command line as the report prints it,
+// DSNs redacted (-mssql carries a password).
 func commandLine() string {
 	args := append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)
+	for i, a := range args {
+		args[i] = tables.RedactDSN(a)
+	}
 	return strings.Join(args, " ")
 }
