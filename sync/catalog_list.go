@@ -3,6 +3,7 @@ package datasync
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/syncd/syncd/tables"
 )
@@ -29,10 +30,22 @@ type Lister interface {
 	ListTables(ctx context.Context, db *sql.DB, schema string) ([]TableEntry, error)
 }
 
-// ScanTableEntries reads rows of (schema, name, is view, estimated rows or
-// NULL, identity column or NULL) into entries; the dialects' ListTables
-// share it.
-func ScanTableEntries(rows *sql.Rows) ([]TableEntry, error) {
+// QueryTableEntries runs a dialect's list query, with schema as its one
+// parameter, and reads its rows of (schema, name, is view, estimated rows
+// or NULL, identity column or NULL); the dialects' ListTables share it.
+func QueryTableEntries(ctx context.Context, db *sql.DB, query, schema string) ([]TableEntry, error) {
+	out, err := queryTableEntries(ctx, db, query, schema)
+	if err != nil {
+		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
+	}
+	return out, nil
+}
+
+func queryTableEntries(ctx context.Context, db *sql.DB, query, schema string) ([]TableEntry, error) {
+	rows, err := db.QueryContext(ctx, query, schema)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	var out []TableEntry
 	for rows.Next() {

@@ -73,21 +73,13 @@ func (l *lookback) compareSpan(ctx context.Context, sp span, parent int64, emit 
 // server hashes its rows while the other does.
 func (l *lookback) bothSums(ctx context.Context, sp span) (s, t sums, err error) {
 	err = bounded(ctx, l.o.Table, func(ctx context.Context) error {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		tgt := make(chan error, 1)
-		go func() {
-			var err error
-			t, err = l.tgt.spanSums(ctx, l.tcur, sp)
-			tgt <- err
-		}()
-		var err error
-		if s, err = l.src.spanSums(ctx, l.src.s.cursor, sp); err != nil {
-			cancel() // the target's answer no longer matters
-			<-tgt
+		return atOnce(ctx, func(ctx context.Context) (err error) {
+			s, err = l.src.spanSums(ctx, l.src.s.cursor, sp)
 			return err
-		}
-		return <-tgt
+		}, func(ctx context.Context) (err error) {
+			t, err = l.tgt.spanSums(ctx, l.tcur, sp)
+			return err
+		})
 	})
 	return s, t, err
 }

@@ -115,17 +115,28 @@ func (v *verifier) found() int64 {
 }
 
 // both runs the source's statement and the target's at the same time, each
-// bounded by the page timeout: two databases, each busy with its own
-// half, so a range costs the slower side rather than the sum of both. The
-// source's error is returned first.
+// bounded by the page timeout (see atOnce).
 func (v *verifier) both(ctx context.Context, src, tgt func(context.Context) error) error {
+	return atOnce(ctx,
+		func(ctx context.Context) error { return bounded(ctx, v.page, src) },
+		func(ctx context.Context) error { return bounded(ctx, v.page, tgt) })
+}
+
+// atOnce runs a source's statement and a target's at the same time: two
+// databases, each busy with its own half, so a comparison costs the
+// slower side rather than the sum of both. The source's error is returned
+// first, and ends the target's statement, whose answer no longer matters.
+func atOnce(ctx context.Context, src, tgt func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- bounded(ctx, v.page, src) }()
-	terr := bounded(ctx, v.page, tgt)
-	if serr := <-done; serr != nil {
-		return serr
+	go func() { done <- tgt(ctx) }()
+	if err := src(ctx); err != nil {
+		cancel()
+		<-done
+		return err
 	}
-	return terr
+	return <-done
 }
 
 // leaf compares the rows of [lo, hi) by key.

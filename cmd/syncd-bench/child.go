@@ -13,14 +13,11 @@ import (
 	"time"
 )
 
-// writeConfig writes a syncd.yaml and the benchmark table's declaration
-// into dir and returns the config's path.
-func writeConfig(dir, pgDSN, myDSN string, batch int) (string, error) {
-	cfg := fmt.Sprintf(`connections:
-  src:
-    driver: postgres
-    dsn: %q
-  dst:
+// syncdYAML is the benchmark's syncd.yaml: conns (the "connections:"
+// line and the sources) and the target dst at myDSN, with batch as the
+// tables' batch_size.
+func syncdYAML(conns, myDSN string, batch int) string {
+	return conns + fmt.Sprintf(`  dst:
     driver: mysql
     dsn: %q
 target: dst
@@ -33,7 +30,13 @@ defaults:
 log:
   level: info
   format: json
-`, pgDSN, myDSN, batch)
+`, myDSN, batch)
+}
+
+// writeConfig writes a syncd.yaml and the benchmark table's declaration
+// into dir and returns the config's path.
+func writeConfig(dir, pgDSN, myDSN string, batch int) (string, error) {
+	cfg := syncdYAML(fmt.Sprintf("connections:\n  src:\n    driver: postgres\n    dsn: %q\n", pgDSN), myDSN, batch)
 	decl := `name: bench_items
 source:
   connection: src

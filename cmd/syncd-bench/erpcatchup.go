@@ -110,20 +110,7 @@ func writeERPConfig(dir, pgDSN, msDSN, myDSN string, batch int, create bool, ext
 		conns += fmt.Sprintf("  tsql:\n    driver: sqlserver\n    dsn: %q\n", msDSN)
 		decls["erp_tsql"] = "tsql\n  table: dbo.erp_lines"
 	}
-	cfg := conns + fmt.Sprintf(`  dst:
-    driver: mysql
-    dsn: %q
-target: dst
-tables_dir: tables
-defaults:
-  schedule: "@every 1m"
-  batch_size: %d
-  settle: 1s
-  timeout: 2h
-log:
-  level: info
-  format: json
-`, myDSN, batch)
+	cfg := syncdYAML(conns, myDSN, batch)
 	if err := os.MkdirAll(filepath.Join(dir, "tables"), 0o755); err != nil {
 		return "", err
 	}

@@ -3,7 +3,6 @@ package mssql
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
 )
@@ -26,13 +25,5 @@ ORDER BY s.name, o.name`
 
 // ListTables implements datasync.Lister.
 func (Dialect) ListTables(ctx context.Context, db *sql.DB, schema string) ([]datasync.TableEntry, error) {
-	rows, err := db.QueryContext(ctx, listQuery, schema)
-	if err != nil {
-		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
-	}
-	out, err := datasync.ScanTableEntries(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
-	}
-	return out, nil
+	return datasync.QueryTableEntries(ctx, db, listQuery, schema)
 }

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
 )
@@ -24,13 +23,5 @@ ORDER BY t.TABLE_NAME`
 
 // ListTables implements datasync.Lister: schema is a database.
 func (Dialect) ListTables(ctx context.Context, db *sql.DB, schema string) ([]datasync.TableEntry, error) {
-	rows, err := db.QueryContext(ctx, listQuery, schema)
-	if err != nil {
-		return nil, fmt.Errorf("list tables of database %q: %w", schema, err)
-	}
-	out, err := datasync.ScanTableEntries(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list tables of database %q: %w", schema, err)
-	}
-	return out, nil
+	return datasync.QueryTableEntries(ctx, db, listQuery, schema)
 }

@@ -64,12 +64,7 @@ func (t *Target) OpenGroup(ctx context.Context) (datasync.Group, error) {
 
 // groupStageName is the group's staging table: a name of its own beside
 // the page's stage, on the group's session only.
-func groupStageName(target tables.Ident) string {
-	parts := append([]string(nil), target.Parts...)
-	name := "syncd_group_" + parts[len(parts)-1]
-	parts[len(parts)-1] = name[:min(len(name), 64)]
-	return tables.Ident{Parts: parts}.Backticked()
-}
+func groupStageName(target tables.Ident) string { return tempName(target, "syncd_group_") }
 
 // Add implements datasync.Group.
 func (g *group) Add(ctx context.Context, p datasync.Prepared) (bool, error) {

@@ -37,12 +37,14 @@ var readerSeq atomic.Uint64
 
 // stageName is the temporary staging table of a target table: in the
 // target's database, so that an unqualified pool still finds it.
-func stageName(target tables.Ident) string {
+func stageName(target tables.Ident) string { return tempName(target, "syncd_stage_") }
+
+// tempName is a temporary table beside target, its name prefixed and cut
+// to MySQL's 64 characters.
+func tempName(target tables.Ident, prefix string) string {
 	parts := append([]string(nil), target.Parts...)
-	parts[len(parts)-1] = "syncd_stage_" + parts[len(parts)-1]
-	if len(parts[len(parts)-1]) > 64 {
-		parts[len(parts)-1] = parts[len(parts)-1][:64]
-	}
+	name := prefix + parts[len(parts)-1]
+	parts[len(parts)-1] = name[:min(len(name), 64)]
 	return tables.Ident{Parts: parts}.Backticked()
 }
 

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	datasync "github.com/syncd/syncd/sync"
 )
@@ -30,13 +29,5 @@ ORDER BY c.relname`
 
 // ListTables implements datasync.Lister.
 func (Dialect) ListTables(ctx context.Context, db *sql.DB, schema string) ([]datasync.TableEntry, error) {
-	rows, err := db.QueryContext(ctx, listQuery, schema)
-	if err != nil {
-		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
-	}
-	out, err := datasync.ScanTableEntries(rows)
-	if err != nil {
-		return nil, fmt.Errorf("list tables of schema %q: %w", schema, err)
-	}
-	return out, nil
+	return datasync.QueryTableEntries(ctx, db, listQuery, schema)
 }
